@@ -1,0 +1,169 @@
+package registryclient
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// Docker's reference grammar (distribution/reference), split into the parts
+// a ReferenceError names.
+const (
+	// DockerHub is the registry a reference without a host names, as docker
+	// spells it. go-containerregistry spells it "index.docker.io"
+	// (name.DefaultRegistry); both are accepted everywhere.
+	DockerHub = "docker.io"
+
+	officialPrefix = "library/"
+	maxNameLength  = 255
+)
+
+var (
+	domainPattern = regexp.MustCompile(`^(?:\[[a-fA-F0-9:]+\]|(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*)(?::[0-9]+)?$`)
+	pathPattern   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
+	tagPattern    = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+	digestPattern = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+)
+
+// ParseReference parses s with Docker's normalisation: "redis" is
+// docker.io/library/redis:latest, "user/repo" is docker.io/user/repo:latest,
+// "host:5000/repo:tag" keeps its host, and a digest wins over a tag
+// ("repo:tag@sha256:…" is repo@sha256:…), as docker pulls it.
+//
+// The returned reference is go-containerregistry's, so Docker Hub appears
+// as "index.docker.io" in ref.Name(); FamiliarName renders it as docker
+// prints it. Errors are *ReferenceError wrapping ErrInvalidReference.
+func ParseReference(s string) (name.Reference, error) {
+	fail := func(part, reason string) (name.Reference, error) {
+		return nil, &ReferenceError{Input: s, Part: part, Reason: reason}
+	}
+	if s == "" {
+		return fail("repository", "is empty")
+	}
+	rest, digest, hasDigest := strings.Cut(s, "@")
+	tag, hasTag := "", false
+	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
+		rest, tag, hasTag = rest[:i], rest[i+1:], true
+	}
+	domain, path := splitDomain(rest)
+	if domain != DockerHub && !domainPattern.MatchString(domain) {
+		return fail("registry", "must be a host name or IP address with an optional port")
+	}
+	if path == "" {
+		return fail("repository", "is empty")
+	}
+	for _, component := range strings.Split(path, "/") {
+		if pathPattern.MatchString(component) {
+			continue
+		}
+		if strings.ToLower(component) != component {
+			return fail("repository", "must be lowercase")
+		}
+		return fail("repository", "must be lowercase letters, digits and separators (. _ __ -) between them")
+	}
+	full := domain + "/" + path
+	if len(full) > maxNameLength {
+		return fail("repository", "name is longer than 255 characters")
+	}
+	if hasTag && !tagPattern.MatchString(tag) {
+		return fail("tag", "must be 1 to 128 of letters, digits, '_', '.' and '-', not starting with '.' or '-'")
+	}
+	if hasDigest {
+		if !digestPattern.MatchString(digest) {
+			return fail("digest", "must be sha256: followed by 64 lowercase hex digits")
+		}
+		ref, err := name.NewDigest(full + "@" + digest)
+		if err != nil {
+			return fail("digest", err.Error())
+		}
+		return ref, nil
+	}
+	if !hasTag {
+		tag = name.DefaultTag
+	}
+	ref, err := name.NewTag(full + ":" + tag)
+	if err != nil {
+		return fail("repository", err.Error())
+	}
+	return ref, nil
+}
+
+// splitDomain splits a name into registry host and repository path the way
+// docker does: the first component is a host only if it contains "." or
+// ":" or is "localhost" (and is not upper-case); otherwise the name is on
+// Docker Hub, where single-component names live under "library/".
+func splitDomain(s string) (domain, path string) {
+	i := strings.IndexByte(s, '/')
+	if i == -1 || (!strings.ContainsAny(s[:i], ".:") && s[:i] != "localhost" && strings.ToLower(s[:i]) == s[:i]) {
+		domain, path = DockerHub, s
+	} else {
+		domain, path = s[:i], s[i+1:]
+	}
+	if domain == name.DefaultRegistry {
+		domain = DockerHub
+	}
+	if domain == DockerHub && !strings.ContainsRune(path, '/') && path != "" {
+		path = officialPrefix + path
+	}
+	return domain, path
+}
+
+// FamiliarName renders ref the way docker prints it: "redis:latest",
+// "user/repo:tag", "host:5000/repo:tag", "repo@sha256:...".
+func FamiliarName(ref name.Reference) string {
+	repo := FamiliarRepository(ref.Context())
+	switch r := ref.(type) {
+	case name.Digest:
+		return repo + "@" + r.DigestStr()
+	case name.Tag:
+		return repo + ":" + r.TagStr()
+	}
+	return repo + ":" + ref.Identifier()
+}
+
+// FamiliarRepository renders a repository as docker prints it: "redis",
+// "user/repo", "host:5000/repo".
+func FamiliarRepository(repo name.Repository) string {
+	path := repo.RepositoryStr()
+	if !isDockerHub(repo.RegistryStr()) {
+		return repo.RegistryStr() + "/" + path
+	}
+	if rest, ok := strings.CutPrefix(path, officialPrefix); ok && !strings.Contains(rest, "/") {
+		return rest
+	}
+	return path
+}
+
+// CanonicalName renders ref fully qualified with docker's spelling of
+// Docker Hub: "docker.io/library/redis:latest".
+func CanonicalName(ref name.Reference) string {
+	host := ref.Context().RegistryStr()
+	if isDockerHub(host) {
+		host = DockerHub
+	}
+	sep := ":"
+	if _, ok := ref.(name.Digest); ok {
+		sep = "@"
+	}
+	return host + "/" + ref.Context().RepositoryStr() + sep + ref.Identifier()
+}
+
+func isDockerHub(host string) bool { return host == DockerHub || host == name.DefaultRegistry }
+
+// registryHost normalises a registry name as given by a user or option
+// ("docker.io", "https://index.docker.io/v1/", "host:5000") to the host
+// go-containerregistry uses ("index.docker.io", "host:5000").
+func registryHost(s string) string {
+	s = strings.TrimSuffix(s, "/")
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i]
+	}
+	if s == "" || s == DockerHub {
+		return name.DefaultRegistry
+	}
+	return s
+}
