@@ -312,3 +312,10 @@ func WithProgress(fn func(Progress)) CallOption {
 func WithMountFrom(repos ...name.Repository) CallOption {
 	return func(c *callConfig) { c.mountFrom = append(c.mountFrom, repos...) }
 }
+
+// ProgressOf returns the WithProgress callback among opts, or nil. A
+// caller that moves blobs itself with options meant for this package —
+// package image streams pulled layers into its store — reports through it.
+func ProgressOf(opts ...CallOption) func(Progress) {
+	return newCallConfig(opts).progress
+}

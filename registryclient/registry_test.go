@@ -481,3 +481,12 @@ func TestNewValidatesOptions(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidOption, name)
 	}
 }
+
+func TestProgressOf(t *testing.T) {
+	require.Nil(t, ProgressOf())
+	var got []Progress
+	fn := ProgressOf(WithPlatform(HostPlatform()), WithProgress(func(p Progress) { got = append(got, p) }))
+	require.NotNil(t, fn)
+	fn(Progress{Complete: 1, Total: 2})
+	require.Equal(t, []Progress{{Complete: 1, Total: 2}}, got)
+}

@@ -1,0 +1,278 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/berth-dev/berth/registryclient"
+)
+
+// parallelBlobs is how many layer blobs one write fetches at once.
+const parallelBlobs = 4
+
+// Write stores img — its config, layers and manifest — and gives it names.
+// Tag names ("busybox", "host:5000/a:1") become RepoTags; digest names
+// ("busybox@sha256:...") become RepoDigests. Pull, Load and ImportOCI all
+// store through the same path.
+func (s *Store) Write(ctx context.Context, img v1.Image, names ...string) (*Image, error) {
+	item := writeItem{img: img}
+	for _, n := range names {
+		ref, err := parseReference(n)
+		if err != nil {
+			return nil, fmt.Errorf("write image: %w", err)
+		}
+		if _, ok := ref.(name.Digest); ok {
+			item.digests = append(item.digests, familiarName(ref))
+		} else {
+			item.tags = append(item.tags, familiarName(ref))
+		}
+	}
+	imgs, err := s.write(ctx, []writeItem{item}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("write image: %w", err)
+	}
+	return imgs[0], nil
+}
+
+// writeItem is one image to store and the names it gets.
+type writeItem struct {
+	img     v1.Image
+	tags    []string // familiar tag names
+	digests []string // familiar digest names
+}
+
+// writer is the state of one write call.
+type writer struct {
+	s        *Store
+	progress func(registryclient.Progress)
+
+	mu      sync.Mutex
+	created []v1.Hash        // blobs this call added (for roll-back)
+	started map[v1.Hash]bool // blobs already handled by this call
+}
+
+// write stores every item's blobs, then records all items in the index in
+// one update, so a multi-image load is all or nothing. It holds the writer
+// lock shared throughout, which keeps blob collection away from blobs it
+// relies on. On failure the index is unchanged and no ingest file remains;
+// blobs it added are deleted again, unless the failure is a cancelled
+// context (an interrupted pull keeps its verified blobs for the next try).
+func (s *Store) write(ctx context.Context, items []writeItem, progress func(registryclient.Progress)) ([]*Image, error) {
+	gc, err := s.lockFile(ctx, writerLockName, false, true)
+	if err != nil {
+		return nil, err
+	}
+	defer gc.Close()
+	w := &writer{s: s, progress: progress, started: map[v1.Hash]bool{}}
+	type stored struct {
+		id       string
+		manifest v1.Hash
+	}
+	var done []stored
+	for _, it := range items {
+		id, manifest, err := w.writeImage(ctx, it.img)
+		if err != nil {
+			return nil, w.rollBack(ctx, gc, err)
+		}
+		done = append(done, stored{id: id, manifest: manifest})
+	}
+	err = s.update(ctx, func(idx *index) error {
+		for i, it := range items {
+			e, ok := idx.Images[done[i].id]
+			if !ok {
+				e = &indexEntry{Added: time.Now().UTC()}
+				idx.Images[done[i].id] = e
+			}
+			e.Manifest = done[i].manifest
+			for _, t := range it.tags {
+				idx.addTag(done[i].id, t)
+			}
+			for _, d := range it.digests {
+				idx.addDigest(done[i].id, d)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, w.rollBack(ctx, gc, err)
+	}
+	idx, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Image
+	for _, d := range done {
+		e, ok := idx.Images[d.id]
+		if !ok { // removed by another process meanwhile
+			return nil, fmt.Errorf("image %s: %w", d.id, ErrNotFound)
+		}
+		img, err := s.imageOf(d.id, e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, img)
+	}
+	return out, nil
+}
+
+// rollBack deletes the blobs this call created that no image references,
+// when no other writer is at work (otherwise the next collection does it).
+func (w *writer) rollBack(ctx context.Context, gc *os.File, cause error) error {
+	if ctx.Err() != nil || len(w.created) == 0 {
+		return cause
+	}
+	if err := flock(ctx, gc, true, false); err != nil {
+		return cause
+	}
+	_ = w.s.withIndexLock(context.WithoutCancel(ctx), func() error {
+		idx, err := w.s.readIndex()
+		if err != nil {
+			return err
+		}
+		refs, err := w.s.referencedBlobs(idx)
+		if err != nil {
+			return err
+		}
+		for _, h := range w.created {
+			if !refs[h] {
+				os.Remove(w.s.blobPath(h))
+			}
+		}
+		return nil
+	})
+	return cause
+}
+
+// writeImage stores the config, layers and manifest of img and returns its
+// ID and manifest digest.
+func (w *writer) writeImage(ctx context.Context, img v1.Image) (string, v1.Hash, error) {
+	rawManifest, err := img.RawManifest()
+	if err != nil {
+		return "", v1.Hash{}, fmt.Errorf("read manifest: %w", err)
+	}
+	var m v1.Manifest
+	if err := json.Unmarshal(rawManifest, &m); err != nil || m.Config.Digest.Hex == "" {
+		return "", v1.Hash{}, fmt.Errorf("parse manifest: not an image manifest: %w", ErrInvalid)
+	}
+	rawConfig, err := img.RawConfigFile()
+	if err != nil {
+		return "", v1.Hash{}, fmt.Errorf("read config: %w", err)
+	}
+	var cf v1.ConfigFile
+	if err := json.Unmarshal(rawConfig, &cf); err != nil {
+		return "", v1.Hash{}, fmt.Errorf("parse config: %v: %w", err, ErrInvalid)
+	}
+	if len(cf.RootFS.DiffIDs) != len(m.Layers) {
+		return "", v1.Hash{}, fmt.Errorf("image has %d layers but %d diff IDs: %w", len(m.Layers), len(cf.RootFS.DiffIDs), ErrInvalid)
+	}
+	if err := w.blob(ctx, m.Config, false, func() (io.ReadCloser, error) { return bytesSource(rawConfig), nil }); err != nil {
+		return "", v1.Hash{}, err
+	}
+	sem := make(chan struct{}, parallelBlobs)
+	errs := make([]error, len(m.Layers))
+	var wg sync.WaitGroup
+	layerCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, desc := range m.Layers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-layerCtx.Done():
+				errs[i] = layerCtx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			errs[i] = w.blob(layerCtx, desc, true, func() (io.ReadCloser, error) {
+				l, err := img.LayerByDigest(desc.Digest)
+				if err != nil {
+					return nil, err
+				}
+				return l.Compressed()
+			})
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := firstError(ctx, errs); err != nil {
+		return "", v1.Hash{}, err
+	}
+	manifestDigest := v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", sha256.Sum256(rawManifest))}
+	desc := v1.Descriptor{Digest: manifestDigest, Size: int64(len(rawManifest))}
+	if err := w.blob(ctx, desc, false, func() (io.ReadCloser, error) { return bytesSource(rawManifest), nil }); err != nil {
+		return "", v1.Hash{}, err
+	}
+	return m.Config.Digest.String(), manifestDigest, nil
+}
+
+// firstError picks the error that caused the others: a layer's own failure
+// rather than the cancellation it triggered in its siblings.
+func firstError(ctx context.Context, errs []error) error {
+	var cancelled error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, context.Canceled) && ctx.Err() == nil {
+			cancelled = err
+			continue
+		}
+		return err
+	}
+	return cancelled
+}
+
+func bytesSource(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+// blob makes sure the blob desc is in the store, opening it only when it
+// is missing. Progress is reported for layers only, as docker shows it.
+func (w *writer) blob(ctx context.Context, desc v1.Descriptor, isLayer bool, open func() (io.ReadCloser, error)) error {
+	w.mu.Lock()
+	if w.started[desc.Digest] {
+		w.mu.Unlock()
+		return nil
+	}
+	w.started[desc.Digest] = true
+	w.mu.Unlock()
+	report := func(p registryclient.Progress) {
+		if w.progress != nil && isLayer {
+			p.Digest, p.Total = desc.Digest, desc.Size
+			w.progress(p)
+		}
+	}
+	if w.s.hasBlob(desc.Digest) {
+		report(registryclient.Progress{Complete: desc.Size, Done: true, Skipped: true})
+		return nil
+	}
+	r, err := open()
+	if err != nil {
+		return fmt.Errorf("fetch blob %s: %w", desc.Digest, err)
+	}
+	defer r.Close()
+	report(registryclient.Progress{})
+	created, err := w.s.writeBlob(ctx, r, desc.Digest, desc.Size, func(n int64) { report(registryclient.Progress{Complete: n}) })
+	if err != nil {
+		return err
+	}
+	if created {
+		w.mu.Lock()
+		w.created = append(w.created, desc.Digest)
+		w.mu.Unlock()
+	}
+	report(registryclient.Progress{Complete: desc.Size, Done: true})
+	return nil
+}
