@@ -1,0 +1,44 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/berth-dev/berth/internal/testregistry"
+)
+
+func TestUnknownImagesFailWithAClearError(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Options{})
+	b := newBerth(t)
+	b.fails(t, exitError, reg.Host+"/nope/missing", "pull", reg.Host+"/nope/missing")
+	b.fails(t, exitError, "nope:1", "image", "inspect", "nope:1")
+	b.fails(t, exitError, "nope:1", "history", "nope:1")
+	b.fails(t, exitError, "nope:1", "rmi", "nope:1")
+	b.fails(t, exitError, "nope:1", "tag", "nope:1", "other:1")
+	b.fails(t, exitError, "nope:1", "push", reg.Host+"/nope:1")
+}
+
+func TestCommandLineMistakesExit125(t *testing.T) {
+	b := newBerth(t)
+	r := b.fails(t, exitUsage, "unknown flag: --bogus", "images", "--bogus")
+	assert.Contains(t, r.stderr, "See 'berth images --help'.")
+	b.fails(t, exitUsage, "accepts 2 arg(s)", "tag", "onlyone")
+	b.fails(t, exitUsage, "unknown command", "frobnicate")
+	b.fails(t, exitUsage, "requires at least 1 arg", "image", "rm")
+	b.fails(t, exitUsage, "unknown shorthand flag", "pull", "-z", "busybox")
+}
+
+func TestBadFiltersAreErrors(t *testing.T) {
+	b := newBerth(t)
+	b.fails(t, exitError, "invalid filter 'colour'", "images", "--filter", "colour=red")
+	b.fails(t, exitError, "template parsing error", "images", "--format", "{{.ID")
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	b := newBerth(t)
+	assert.Regexp(t, `^berth version \S+\n$`, b.ok(t, "--version").stdout)
+	r := b.ok(t)
+	assert.Contains(t, r.stdout, "pull")
+	assert.Contains(t, r.stdout, "exit status is 1")
+}

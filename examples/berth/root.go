@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/registryclient"
+)
+
+// defaultRoot is the image store's directory when neither --root nor
+// $BERTH_ROOT names one.
+const defaultRoot = "/var/lib/berth"
+
+// dockerHub is the registry host that --registry-mirror applies to.
+const dockerHub = "docker.io"
+
+// cli holds one invocation's streams, global flags and the lazily opened
+// registry client and store.
+type cli struct {
+	streams
+
+	root             string
+	dockerConfigDir  string
+	registryMirrors  []string
+	insecureRegistry []string
+
+	registry *registryclient.Registry
+	store    *image.Store
+}
+
+func newRootCommand(c *cli) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "berth [OPTIONS] COMMAND",
+		Short: "Images and registries, docker-compatible, without a daemon",
+		Long: `berth manages images and talks to registries like the docker CLI, with
+berth's Go packages doing the work in-process: no daemon, no helper binaries.
+
+Errors are printed as "Error: <message>". The exit status is 1 when a command
+fails and 125 when the command line is wrong (unknown command or flag, wrong
+number of arguments), as the docker CLI does for flag errors.`,
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	root.SetIn(c.stdin)
+	root.SetVersionTemplate("berth version {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	rootDefault := c.getenv("BERTH_ROOT")
+	if rootDefault == "" {
+		rootDefault = defaultRoot
+	}
+	flags := root.PersistentFlags()
+	flags.StringVar(&c.root, "root", rootDefault, "Directory of the image store (env BERTH_ROOT)")
+	flags.StringVar(&c.dockerConfigDir, "config", "", "Location of client config files (default $DOCKER_CONFIG or ~/.docker)")
+	flags.StringArrayVar(&c.registryMirrors, "registry-mirror", nil, "Preferred Docker Hub mirror (repeatable)")
+	flags.StringArrayVar(&c.insecureRegistry, "insecure-registry", nil, "Registry host or CIDR reached over plain HTTP or unverified TLS (repeatable)")
+
+	imageGroup := &cobra.Command{
+		Use:   "image",
+		Short: "Manage images",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	imageGroup.AddCommand(
+		withUse(newImagesCommand(c), "ls [OPTIONS] [REPOSITORY[:TAG]]", "list"),
+		withUse(newRmiCommand(c), "rm [OPTIONS] IMAGE [IMAGE...]", "remove"),
+		newPullCommand(c),
+		newPushCommand(c),
+		newTagCommand(c),
+		newHistoryCommand(c),
+		newSaveCommand(c),
+		newLoadCommand(c),
+		newInspectCommand(c),
+		newPruneCommand(c),
+	)
+	root.AddCommand(
+		imageGroup,
+		newImagesCommand(c),
+		newRmiCommand(c),
+		newPullCommand(c),
+		newPushCommand(c),
+		newTagCommand(c),
+		newHistoryCommand(c),
+		newSaveCommand(c),
+		newLoadCommand(c),
+		withUse(newInspectCommand(c), "inspect [OPTIONS] IMAGE [IMAGE...]"),
+		newSearchCommand(c),
+		newLoginCommand(c),
+		newLogoutCommand(c),
+	)
+	return root
+}
+
+// withUse renames a command (and sets its aliases) for its place in the
+// "image" group or at the top level.
+func withUse(cmd *cobra.Command, use string, aliases ...string) *cobra.Command {
+	cmd.Use = use
+	cmd.Aliases = aliases
+	return cmd
+}
+
+// usageArgs marks argument-count errors as usage errors.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
+// configDir is the docker config directory: --config, $DOCKER_CONFIG, or
+// ~/.docker, as the docker CLI chooses it.
+func (c *cli) configDir() string {
+	if c.dockerConfigDir != "" {
+		return c.dockerConfigDir
+	}
+	if dir := c.getenv("DOCKER_CONFIG"); dir != "" {
+		return dir
+	}
+	home := c.getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, ".docker")
+}
+
+// registryOptions merges <root>/registries.json with the flags.
+func (c *cli) registryOptions() ([]registryclient.Option, error) {
+	cfg, err := readRegistriesConfig(filepath.Join(c.root, registriesConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	mirrors := map[string][]string{}
+	for host, list := range cfg.Mirrors {
+		mirrors[host] = append(mirrors[host], list...)
+	}
+	mirrors[dockerHub] = append(append(cfg.RegistryMirrors, mirrors[dockerHub]...), c.registryMirrors...)
+	hosts := make([]string, 0, len(mirrors))
+	for host := range mirrors {
+		hosts = append(hosts, host)
+	}
+	sort.Strings(hosts)
+
+	opts := []registryclient.Option{registryclient.WithDockerConfigDir(c.configDir())}
+	for _, host := range hosts {
+		if len(mirrors[host]) > 0 {
+			opts = append(opts, registryclient.WithMirrors(host, mirrors[host]...))
+		}
+	}
+	if insecure := append(cfg.InsecureRegistries, c.insecureRegistry...); len(insecure) > 0 {
+		opts = append(opts, registryclient.WithInsecureRegistries(insecure...))
+	}
+	return opts, nil
+}
+
+// registryClient returns the registry client, creating it on first use.
+func (c *cli) registryClient() (*registryclient.Registry, error) {
+	if c.registry != nil {
+		return c.registry, nil
+	}
+	opts, err := c.registryOptions()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := registryclient.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("configure registries: %w", err)
+	}
+	c.registry = reg
+	return reg, nil
+}
+
+// imageStore opens the store under --root on first use.
+func (c *cli) imageStore(ctx context.Context) (*image.Store, error) {
+	if c.store != nil {
+		return c.store, nil
+	}
+	reg, err := c.registryClient()
+	if err != nil {
+		return nil, err
+	}
+	store, err := image.Open(ctx, c.root, image.WithRegistry(reg))
+	if err != nil {
+		return nil, fmt.Errorf("open image store %s: %w", c.root, err)
+	}
+	c.store = store
+	return store, nil
+}
+
+func (c *cli) close() error {
+	if c.store == nil {
+		return nil
+	}
+	err := c.store.Close()
+	c.store = nil
+	return err
+}
