@@ -1,0 +1,82 @@
+# berth's build, test, demo and benchmark entry points.
+#
+#   make demo    install test tools (apt-get, root), build bin/berth, run scripts/demo.sh
+#   make test    install test tools, go vet, go test -race over every package
+#   make build   build bin/berth from ./examples/berth
+#   make bench   pull benchmark: berth vs skopeo copy (bench/pull.sh)
+#   make fuzz    run every fuzz target for FUZZTIME each
+#
+# deps and bench-deps use apt-get and so need root on a Debian machine; they
+# do nothing (and need nothing) when the packages are already installed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+# CI's PATH may lack Go's default install location.
+ifeq ($(shell command -v go 2>/dev/null),)
+export PATH := $(PATH):/usr/local/go/bin
+endif
+
+GO ?= go
+TEST_TIMEOUT ?= 20m
+FUZZTIME ?= 20s
+BENCH_RUNS ?= 10
+
+APT_GET ?= apt-get
+DEPS := busybox-static docker-registry skopeo umoci
+BENCH_DEPS := hyperfine
+
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: deps bench-deps test vet build demo bench fuzz clean
+
+# apt-install installs the packages in $(1) that dpkg does not report as
+# installed (dpkg -s status), running apt-get update only when there is something to install.
+define apt-install
+	missing=""; \
+	for p in $(1); do \
+		[ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" = "install ok installed" ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(APT_GET) update -qq; \
+		$(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	@$(call apt-install,$(DEPS))
+
+bench-deps: deps
+	@$(call apt-install,$(BENCH_DEPS))
+
+vet:
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+build:
+	$(GO) build -o bin/berth ./examples/berth
+
+demo: deps build
+	./scripts/demo.sh
+
+bench: bench-deps build
+	BENCH_RUNS=$(BENCH_RUNS) ./bench/pull.sh
+
+# Every `func FuzzX` in the module, run one at a time in its own package.
+fuzz:
+	@found=0; \
+	while IFS=: read -r file _ line; do \
+		fn=$$(sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"$$line"); \
+		pkg=./$$(dirname "$$file"); \
+		echo "== $$pkg $$fn"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		found=1; \
+	done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | sed 's|^\./||'); \
+	[ "$$found" = 1 ] || { echo "no fuzz tests found" >&2; exit 1; }
+
+clean:
+	rm -rf bin
