@@ -177,6 +177,26 @@ func (s *Store) referencedBlobs(idx *index) (map[v1.Hash]bool, error) {
 	return refs, nil
 }
 
+// referencedLayers lists the diffIDs of every image of idx: the unpacked
+// layers to keep.
+func (s *Store) referencedLayers(idx *index) (map[v1.Hash]bool, error) {
+	refs := map[v1.Hash]bool{}
+	for id := range idx.Images {
+		h, err := v1.NewHash(id)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %v: %w", id, err, ErrCorrupt)
+		}
+		cf, err := s.configFile(h)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range cf.RootFS.DiffIDs {
+			refs[d] = true
+		}
+	}
+	return refs, nil
+}
+
 // unreferencedSize returns the size on disk of the blobs in set that no image of
 // idx references any more: the bytes a collection of them reclaims.
 func (s *Store) unreferencedSize(idx *index, set map[v1.Hash]bool) (int64, error) {
@@ -196,7 +216,8 @@ func (s *Store) unreferencedSize(idx *index, set map[v1.Hash]bool) (int64, error
 	return total, nil
 }
 
-// collectGarbage deletes every blob no image of idx references. Call it
+// collectGarbage deletes every blob and unpacked layer no image of idx
+// references. Call it
 // with the index lock held and idx just written. It needs the writer lock
 // exclusively: writers (Pull, Load, Import, Write) hold it shared from
 // before they look for a blob until their image is in the index, so a blob
@@ -229,5 +250,12 @@ func (s *Store) collectGarbage(ctx context.Context, idx *index) error {
 			return fmt.Errorf("collect blobs: %w", err)
 		}
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("collect blobs: %w", err)
+	}
+	layers, err := s.referencedLayers(idx)
+	if err != nil {
+		return fmt.Errorf("collect layers: %w", err)
+	}
+	return s.layers.Collect(layers)
 }

@@ -12,10 +12,8 @@ type HistoryEntry struct {
 	ID        string // image ID for the top row, "<missing>" otherwise, as docker
 	Created   time.Time
 	CreatedBy string
-	// Size is the size of the layer this step made, 0 for steps that made
-	// no layer (empty_layer). It is the compressed (blob) size: the store
-	// keeps layers as pulled, and knows uncompressed sizes only once a
-	// layer is unpacked.
+	// Size is the unpacked size of the layer this step made (as docker
+	// shows it), 0 for steps that made no layer (empty_layer).
 	Size    int64
 	Comment string
 	Tags    []string // the image's tags, on the top row only
@@ -33,14 +31,14 @@ func (s *Store) History(ctx context.Context, nameOrID string) ([]HistoryEntry, e
 	layer := 0
 	if len(img.History) == 0 {
 		for _, l := range img.Layers {
-			rows = append(rows, HistoryEntry{Created: img.Created, Size: l.Size})
+			rows = append(rows, HistoryEntry{Created: img.Created, Size: l.UnpackedSize})
 		}
 	}
 	for _, h := range img.History {
 		row := HistoryEntry{Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment}
 		if !h.EmptyLayer {
 			if layer < len(img.Layers) {
-				row.Size = img.Layers[layer].Size
+				row.Size = img.Layers[layer].UnpackedSize
 			}
 			layer++
 		}

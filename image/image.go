@@ -17,7 +17,7 @@ type Image struct {
 	RepoTags       []string  // familiar names: "redis:latest", "host:5000/a/b:tag"
 	RepoDigests    []string  // "redis@sha256:..." (digest of what was pulled/pushed: index or manifest)
 	Created        time.Time // from the config
-	Size           int64     // sum of compressed layer sizes
+	Size           int64     // unpacked size of the layers, as docker reports it
 	Architecture   string
 	OS             string
 	Variant        string
@@ -28,10 +28,12 @@ type Image struct {
 
 // LayerInfo names one layer: its compressed blob and its uncompressed diffID.
 type LayerInfo struct {
-	Digest    v1.Hash
-	DiffID    v1.Hash
-	Size      int64
-	MediaType string
+	Digest       v1.Hash
+	DiffID       v1.Hash
+	Size         int64  // of the blob as stored (usually compressed)
+	UnpackedSize int64  // bytes of file content once unpacked
+	Dir          string // the unpacked layer directory
+	MediaType    string
 }
 
 // RunConfig is the runnable part of an image config.
@@ -116,8 +118,13 @@ func (s *Store) imageOf(id string, e *indexEntry) (*Image, error) {
 		if i < len(cf.RootFS.DiffIDs) {
 			info.DiffID = cf.RootFS.DiffIDs[i]
 		}
+		unpacked, err := s.layers.Get(info.DiffID)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %w", id, err)
+		}
+		info.UnpackedSize, info.Dir = unpacked.Size, unpacked.Dir
 		img.Layers = append(img.Layers, info)
-		img.Size += l.Size
+		img.Size += info.UnpackedSize
 	}
 	return img, nil
 }

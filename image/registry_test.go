@@ -386,12 +386,16 @@ func TestPullSurvivesKill(t *testing.T) {
 	done <- err
 	require.Error(t, err, "the puller was killed")
 
-	// The dead pull left an ingest file and a verified blob; Open
-	// removes the first, keeps the second; the index is as before.
+	// The dead pull left an ingest file, a half-unpacked layer and a
+	// verified blob; Open removes the first two, keeps the third; the
+	// index is as before.
 	require.NotEmpty(t, ingestFiles(t, root))
+	layerTmp := filepath.Join(root, "layer", "tmp")
+	require.NotEmpty(t, readDirNames(t, layerTmp), "a layer was being unpacked")
 	s, err = Open(ctx, root)
 	require.NoError(t, err)
 	require.Empty(t, ingestFiles(t, root))
+	require.Empty(t, readDirNames(t, layerTmp), "Open cleans interrupted unpacks")
 	require.FileExists(t, firstBlob)
 	indexAfter, _ := os.ReadFile(filepath.Join(root, storeDirName, indexFileName))
 	require.Equal(t, indexBefore, indexAfter, "no half image in the index")
@@ -414,7 +418,21 @@ func TestPullSurvivesKill(t *testing.T) {
 	for _, d := range digests[1:] {
 		require.GreaterOrEqual(t, bp.count(d), 1)
 	}
+	for _, l := range pulled.Layers {
+		require.DirExists(t, l.Dir, "every layer unpacked after the resumed pull")
+	}
 	checkStore(t, s)
+}
+
+func readDirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 // partialIngest reports whether an ingest file holds some bytes.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-dev/berth/layer"
 	"github.com/berth-dev/berth/registryclient"
 )
 
@@ -26,7 +27,8 @@ const (
 // Store is an on-disk, content-addressed image store rooted at a directory.
 // Safe for many goroutines and for several processes sharing one root.
 type Store struct {
-	dir string // <root>/image
+	dir    string       // <root>/image
+	layers *layer.Store // <root>/layer: unpacked layers
 
 	registryMu  sync.Mutex
 	registry    *registryclient.Registry
@@ -80,6 +82,11 @@ func Open(ctx context.Context, root string, opts ...Option) (*Store, error) {
 		}
 		f.Close()
 	}
+	layers, err := layer.Open(ctx, root)
+	if err != nil {
+		return nil, fmt.Errorf("open image store %s: %w", root, err)
+	}
+	s.layers = layers
 	if err := s.removeStaleIngest(ctx); err != nil {
 		return nil, fmt.Errorf("open image store %s: %w", root, err)
 	}

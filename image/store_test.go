@@ -124,7 +124,9 @@ func TestWriteAndGetByNameAndID(t *testing.T) {
 	require.Equal(t, []string{"busybox:latest"}, img.RepoTags)
 	require.Equal(t, []string{"sh"}, img.Config.Cmd)
 	require.Len(t, img.Layers, 1)
-	require.Equal(t, img.Layers[0].Size, img.Size)
+	require.Equal(t, testimage.ContentSize(t, src), img.Size, "unpacked size, as docker")
+	require.Equal(t, img.Layers[0].UnpackedSize, img.Size)
+	require.FileExists(t, filepath.Join(img.Layers[0].Dir, "bin", "busybox"), "layer unpacked")
 	require.Equal(t, testimage.Epoch, img.Created.UTC())
 	require.Equal(t, wantID.Hex[:12], img.ShortID())
 	require.Equal(t, 3, blobCount(t, root)) // config, layer, manifest
@@ -315,6 +317,7 @@ func TestRemoveLikeDockerRmi(t *testing.T) {
 	_, err = s.Get(ctx, img.ID.String())
 	require.ErrorIs(t, err, ErrNotFound)
 	require.Equal(t, 0, blobCount(t, root))
+	require.NoDirExists(t, img.Layers[0].Dir, "the unpacked layer goes with its last image")
 	_, err = s.Remove(ctx, "busybox", false)
 	require.ErrorIs(t, err, ErrNotFound)
 }
@@ -420,10 +423,10 @@ func TestHistory(t *testing.T) {
 	require.Equal(t, stored.ID.String(), rows[0].ID)
 	require.Equal(t, []string{"hist:latest"}, rows[0].Tags)
 	require.Equal(t, "ADD b", rows[0].CreatedBy)
-	require.Equal(t, stored.Layers[1].Size, rows[0].Size)
+	require.Equal(t, stored.Layers[1].UnpackedSize, rows[0].Size)
 	require.Equal(t, HistoryEntry{ID: "<missing>", CreatedBy: "ENV X=1", Comment: "env", Created: time.Time{}}, rows[1])
 	require.Equal(t, "<missing>", rows[2].ID)
-	require.Equal(t, stored.Layers[0].Size, rows[2].Size)
+	require.Equal(t, stored.Layers[0].UnpackedSize, rows[2].Size)
 	require.Equal(t, testimage.Epoch, rows[2].Created.UTC())
 
 	_, err = s.History(ctx, "nosuch")

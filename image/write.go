@@ -59,6 +59,7 @@ type writer struct {
 
 	mu      sync.Mutex
 	created []v1.Hash        // blobs this call added (for roll-back)
+	layers  []v1.Hash        // diffIDs this call unpacked (for roll-back)
 	started map[v1.Hash]bool // blobs already handled by this call
 }
 
@@ -129,7 +130,7 @@ func (s *Store) write(ctx context.Context, items []writeItem, progress func(regi
 // rollBack deletes the blobs this call created that no image references,
 // when no other writer is at work (otherwise the next collection does it).
 func (w *writer) rollBack(ctx context.Context, gc *os.File, cause error) error {
-	if ctx.Err() != nil || len(w.created) == 0 {
+	if ctx.Err() != nil || len(w.created)+len(w.layers) == 0 {
 		return cause
 	}
 	if err := flock(ctx, gc, true, false); err != nil {
@@ -147,6 +148,15 @@ func (w *writer) rollBack(ctx context.Context, gc *os.File, cause error) error {
 		for _, h := range w.created {
 			if !refs[h] {
 				os.Remove(w.s.blobPath(h))
+			}
+		}
+		layers, err := w.s.referencedLayers(idx)
+		if err != nil {
+			return err
+		}
+		for _, h := range w.layers {
+			if !layers[h] {
+				_ = w.s.layers.Remove(h)
 			}
 		}
 		return nil
@@ -184,7 +194,12 @@ func (w *writer) writeImage(ctx context.Context, img v1.Image) (string, v1.Hash,
 	var wg sync.WaitGroup
 	layerCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	seen := map[v1.Hash]bool{}
 	for i, desc := range m.Layers {
+		if seen[desc.Digest] {
+			continue // the same layer twice in one image: stored once
+		}
+		seen[desc.Digest] = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -195,7 +210,7 @@ func (w *writer) writeImage(ctx context.Context, img v1.Image) (string, v1.Hash,
 				return
 			}
 			defer func() { <-sem }()
-			errs[i] = w.blob(layerCtx, desc, true, func() (io.ReadCloser, error) {
+			errs[i] = w.layer(layerCtx, desc, cf.RootFS.DiffIDs[i], func() (io.ReadCloser, error) {
 				l, err := img.LayerByDigest(desc.Digest)
 				if err != nil {
 					return nil, err
@@ -237,6 +252,73 @@ func firstError(ctx context.Context, errs []error) error {
 }
 
 func bytesSource(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+// layer makes sure layer desc is in the store both as a blob and unpacked
+// as diffID. A download is streamed into both at once: the blob writer
+// tees what it reads into the unpacker, so the layer is ready when the
+// blob is. A blob already stored but not unpacked is unpacked from disk.
+func (w *writer) layer(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, open func() (io.ReadCloser, error)) error {
+	if _, err := w.s.layers.Get(diffID); err == nil {
+		return w.blob(ctx, desc, true, open)
+	}
+	var pw *io.PipeWriter
+	var unpacked chan error
+	err := w.blob(ctx, desc, true, func() (io.ReadCloser, error) {
+		rc, err := open()
+		if err != nil {
+			return nil, err
+		}
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		unpacked = make(chan error, 1)
+		go func() {
+			_, err := w.s.layers.Unpack(ctx, diffID, pr)
+			pr.CloseWithError(err) // a failed unpack fails the download too
+			unpacked <- err
+		}()
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(rc, pw), rc}, nil
+	})
+	if unpacked == nil { // the blob was there already, or could not be opened
+		if err != nil {
+			return err
+		}
+		return w.unpackStored(ctx, desc, diffID)
+	}
+	pw.CloseWithError(err) // nil: the unpacker sees the end of the blob
+	uerr := <-unpacked
+	if err != nil {
+		return err
+	}
+	if uerr != nil {
+		return uerr
+	}
+	w.mu.Lock()
+	w.layers = append(w.layers, diffID)
+	w.mu.Unlock()
+	return nil
+}
+
+// unpackStored unpacks layer desc from the blob already in the store.
+func (w *writer) unpackStored(ctx context.Context, desc v1.Descriptor, diffID v1.Hash) error {
+	if _, err := w.s.layers.Get(diffID); err == nil {
+		return nil
+	}
+	f, err := os.Open(w.s.blobPath(desc.Digest))
+	if err != nil {
+		return fmt.Errorf("unpack layer %s: %w", desc.Digest, err)
+	}
+	defer f.Close()
+	if _, err := w.s.layers.Unpack(ctx, diffID, f); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.layers = append(w.layers, diffID)
+	w.mu.Unlock()
+	return nil
+}
 
 // blob makes sure the blob desc is in the store, opening it only when it
 // is missing. Progress is reported for layers only, as docker shows it.

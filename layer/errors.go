@@ -16,6 +16,11 @@ var (
 	ErrLimit = errors.New("layer limit exceeded")
 	// ErrInvalid: malformed input (not a tar, unknown compression, bad header).
 	ErrInvalid = errors.New("invalid layer")
+	// ErrNotFound: no unpacked layer with that diffID.
+	ErrNotFound = errors.New("layer not found")
+	// ErrDiffIDMismatch: the uncompressed content did not hash to the
+	// diffID the image config promised.
+	ErrDiffIDMismatch = errors.New("layer content does not match its diffID")
 	// ErrNotSupported: not available on this OS or kernel.
 	ErrNotSupported = errors.New("not supported")
 )

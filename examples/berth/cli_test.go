@@ -133,20 +133,6 @@ func layerDigests(t *testing.T, img v1.Image) []v1.Hash {
 	return out
 }
 
-// compressedSize is the sum of img's layer blob sizes, as docker images counts it.
-func compressedSize(t *testing.T, img v1.Image) int64 {
-	t.Helper()
-	layers, err := img.Layers()
-	require.NoError(t, err)
-	var total int64
-	for _, l := range layers {
-		s, err := l.Size()
-		require.NoError(t, err)
-		total += s
-	}
-	return total
-}
-
 // fields splits a table row on runs of two or more spaces.
 func fields(row string) []string {
 	var out []string

@@ -58,7 +58,7 @@ func TestImagesColumnsDigestsFiltersAndFormat(t *testing.T) {
 	assert.Equal(t, []string{
 		ref, "latest", shortID(firstID.String()),
 		createdSince(testimage.Epoch, time.Now()),
-		humanSize(compressedSize(t, first)),
+		humanSize(testimage.ContentSize(t, first)),
 	}, fields(lines[1]))
 
 	r = b.ok(t, "images", "--digests")
@@ -136,12 +136,7 @@ func TestHistoryShowsEachStep(t *testing.T) {
 	b := newBerth(t)
 	b.ok(t, "pull", "-q", ref)
 
-	// The store reports a layer's compressed size until it unpacks layers;
-	// docker shows the unpacked size.
-	layers, err := img.Layers()
-	require.NoError(t, err)
-	size, err := layers[0].Size()
-	require.NoError(t, err)
+	size := testimage.ContentSize(t, img) // the unpacked size, as docker shows
 	id := configDigestOf(t, img).String()
 
 	r := b.ok(t, "history", ref)
@@ -208,7 +203,7 @@ func TestImageInspectShowsDockerFields(t *testing.T) {
 	assert.Equal(t, []string{ref}, i.RepoTags)
 	assert.Equal(t, []string{reg.Host + "/tools/web@" + digestOf(t, img).String()}, i.RepoDigests)
 	assert.Equal(t, "2024-01-02T03:04:05Z", i.Created)
-	assert.Equal(t, compressedSize(t, img), i.Size)
+	assert.Equal(t, testimage.ContentSize(t, img), i.Size)
 	assert.Equal(t, runtime.GOARCH, i.Architecture)
 	assert.Equal(t, "linux", i.Os)
 	assert.Equal(t, []string{"/bin/sh", "-c"}, i.Config.Entrypoint)

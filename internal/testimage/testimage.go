@@ -152,3 +152,35 @@ func Busybox(t testing.TB) v1.Image {
 		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 	}, BusyboxLayer(t))
 }
+
+// ContentSize is the number of bytes of regular-file content in img's
+// layers: the unpacked size docker and berth report for an image.
+func ContentSize(t testing.TB, img v1.Image) int64 {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(rc)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Typeflag == tar.TypeReg {
+				total += h.Size
+			}
+		}
+		rc.Close()
+	}
+	return total
+}
