@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // A Snapshotter makes the root filesystem of a container, or a read-only
@@ -123,4 +124,27 @@ func (s *OverlaySnapshotter) Remove(ctx context.Context, key string) error {
 		return fmt.Errorf("remove snapshot %s: %w", key, err)
 	}
 	return nil
+}
+
+// NewSnapshotter returns the overlay snapshotter when the kernel has
+// overlayfs, the copy snapshotter otherwise, keeping snapshots under root.
+func NewSnapshotter(root string) (Snapshotter, error) {
+	if overlaySupported() {
+		return NewOverlaySnapshotter(root)
+	}
+	return NewCopySnapshotter(root)
+}
+
+// overlaySupported reports whether /proc/filesystems lists overlay.
+func overlaySupported() bool {
+	b, err := os.ReadFile("/proc/filesystems")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(strings.TrimPrefix(line, "nodev")) == "overlay" {
+			return true
+		}
+	}
+	return false
 }

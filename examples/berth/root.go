@@ -89,6 +89,8 @@ number of arguments), as the docker CLI does for flag errors.`,
 		newLoadCommand(c),
 		newInspectCommand(c),
 		newPruneCommand(c),
+		newImageMountCommand(c),
+		newImageUnmountCommand(c),
 	)
 	root.AddCommand(
 		imageGroup,
