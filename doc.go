@@ -19,7 +19,9 @@
 //     own credential files.
 //   - image stores images content-addressed under a root directory: pull
 //     and push (through registryclient), names (tags and digests), list,
-//     remove, history, and docker-compatible save and load. It hands stored
+//     remove, history, and docker-compatible save and load. A pull streams
+//     each layer into layer's store while it downloads, so a pulled image
+//     is ready to run; Mount shows its root filesystem. It hands stored
 //     images out as go-containerregistry v1.Image values.
 //   - layer turns layers into filesystems and back: it unpacks layer
 //     tarballs (untrusted input, contained in their directory) into layer
@@ -80,8 +82,9 @@
 //	<root>/image/        image store: blobs/sha256/<hex> (verified content),
 //	                     ingest/ (downloads in progress), index.json (names,
 //	                     manifests, holds) and lock files
-//	<root>/layer/        planned: layer directories and snapshots (package
-//	                     layer takes the directories it is given today)
+//	<root>/layer/        unpacked layers: sha256/<diffID hex>/diff, one per
+//	                     layer shared by every image that has it, and tmp/
+//	                     (unpacks in progress)
 //	<root>/container/    planned: container state
 //
 // The layout inside a package's directory is that package's business and is
