@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/berth-dev/berth/layer"
 	"github.com/berth-dev/berth/registryclient"
 )
 
@@ -189,28 +190,66 @@ func (w *writer) writeImage(ctx context.Context, img v1.Image) (string, v1.Hash,
 	if err := w.blob(ctx, m.Config, false, func() (io.ReadCloser, error) { return bytesSource(rawConfig), nil }); err != nil {
 		return "", v1.Hash{}, err
 	}
+	// Layers download and unpack several at once. A layer may need those
+	// below it at the end of its unpack (layer.WithParents), so slots are
+	// taken in layer order: a layer waiting for lower ones never holds a
+	// slot they need.
 	sem := make(chan struct{}, parallelBlobs)
 	errs := make([]error, len(m.Layers))
+	ready := make([]chan struct{}, len(m.Layers)) // closed when layer i is done, well or not
+	first := make([]int, len(m.Layers))           // index of the first layer with the same blob
+	firstOf := map[v1.Hash]int{}
+	for i, desc := range m.Layers {
+		ready[i] = make(chan struct{})
+		if j, ok := firstOf[desc.Digest]; ok {
+			first[i] = j
+			continue
+		}
+		firstOf[desc.Digest], first[i] = i, i
+	}
 	var wg sync.WaitGroup
 	layerCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	seen := map[v1.Hash]bool{}
-	for i, desc := range m.Layers {
-		if seen[desc.Digest] {
-			continue // the same layer twice in one image: stored once
+	parentsOf := func(i int) func() ([]string, error) {
+		return func() ([]string, error) {
+			var dirs []string
+			for j := i - 1; j >= 0; j-- {
+				k := first[j]
+				select {
+				case <-ready[k]:
+				case <-layerCtx.Done():
+					return nil, layerCtx.Err()
+				}
+				if errs[k] != nil {
+					return nil, fmt.Errorf("layer %d: %w", k, errs[k])
+				}
+				info, err := w.s.layers.Get(cf.RootFS.DiffIDs[j])
+				if err != nil {
+					return nil, err
+				}
+				dirs = append(dirs, info.Dir)
+			}
+			return dirs, nil
 		}
-		seen[desc.Digest] = true
+	}
+	for i, desc := range m.Layers {
+		if first[i] != i {
+			close(ready[i]) // the same layer twice in one image: stored once
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-layerCtx.Done():
+			errs[i] = layerCtx.Err()
+			close(ready[i])
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-layerCtx.Done():
-				errs[i] = layerCtx.Err()
-				return
-			}
 			defer func() { <-sem }()
-			errs[i] = w.layer(layerCtx, desc, cf.RootFS.DiffIDs[i], func() (io.ReadCloser, error) {
+			defer close(ready[i])
+			errs[i] = w.layer(layerCtx, desc, cf.RootFS.DiffIDs[i], parentsOf(i), func() (io.ReadCloser, error) {
 				l, err := img.LayerByDigest(desc.Digest)
 				if err != nil {
 					return nil, err
@@ -257,7 +296,9 @@ func bytesSource(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b
 // as diffID. A download is streamed into both at once: the blob writer
 // tees what it reads into the unpacker, so the layer is ready when the
 // blob is. A blob already stored but not unpacked is unpacked from disk.
-func (w *writer) layer(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, open func() (io.ReadCloser, error)) error {
+// parents lists the directories of the layers below, top-most first, and
+// may wait for them (layer.WithParents).
+func (w *writer) layer(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, parents func() ([]string, error), open func() (io.ReadCloser, error)) error {
 	if _, err := w.s.layers.Get(diffID); err == nil {
 		return w.blob(ctx, desc, true, open)
 	}
@@ -272,7 +313,7 @@ func (w *writer) layer(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, 
 		pr, pw = io.Pipe()
 		unpacked = make(chan error, 1)
 		go func() {
-			_, err := w.s.layers.Unpack(ctx, diffID, pr)
+			_, err := w.s.layers.Unpack(ctx, diffID, pr, layer.WithParents(parents))
 			pr.CloseWithError(err) // a failed unpack fails the download too
 			unpacked <- err
 		}()
@@ -285,7 +326,7 @@ func (w *writer) layer(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, 
 		if err != nil {
 			return err
 		}
-		return w.unpackStored(ctx, desc, diffID)
+		return w.unpackStored(ctx, desc, diffID, parents)
 	}
 	pw.CloseWithError(err) // nil: the unpacker sees the end of the blob
 	uerr := <-unpacked
@@ -302,7 +343,7 @@ func (w *writer) layer(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, 
 }
 
 // unpackStored unpacks layer desc from the blob already in the store.
-func (w *writer) unpackStored(ctx context.Context, desc v1.Descriptor, diffID v1.Hash) error {
+func (w *writer) unpackStored(ctx context.Context, desc v1.Descriptor, diffID v1.Hash, parents func() ([]string, error)) error {
 	if _, err := w.s.layers.Get(diffID); err == nil {
 		return nil
 	}
@@ -311,7 +352,7 @@ func (w *writer) unpackStored(ctx context.Context, desc v1.Descriptor, diffID v1
 		return fmt.Errorf("unpack layer %s: %w", desc.Digest, err)
 	}
 	defer f.Close()
-	if _, err := w.s.layers.Unpack(ctx, diffID, f); err != nil {
+	if _, err := w.s.layers.Unpack(ctx, diffID, f, layer.WithParents(parents)); err != nil {
 		return err
 	}
 	w.mu.Lock()

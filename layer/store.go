@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,7 +107,8 @@ func (s *Store) Get(diffID v1.Hash) (Info, error) {
 // diffID. On success it reads r to its end, so that r can be a tee of a
 // download; on error it stops reading, and nothing is left behind. A layer
 // already present is not unpacked again.
-func (s *Store) Unpack(ctx context.Context, diffID v1.Hash, r io.Reader) (info Info, err error) {
+// opts add to the store's own (WithParents, typically).
+func (s *Store) Unpack(ctx context.Context, diffID v1.Hash, r io.Reader, opts ...UnpackOption) (info Info, err error) {
 	// On success consume r to its end: a writer teeing into it must not
 	// block. On error the caller closes r (a pipe) to stop its writer.
 	defer func() {
@@ -137,9 +139,12 @@ func (s *Store) Unpack(ctx context.Context, diffID v1.Hash, r io.Reader) (info I
 	if err != nil {
 		return Info{}, fmt.Errorf("unpack layer %s: %w", diffID, err)
 	}
-	defer rc.Close()
+	// Inflate and hash on one core while Unpack creates files on another.
+	// The read-ahead goroutine owns rc and closes it when it is done.
 	h := sha256.New()
-	stats, err := Unpack(ctx, diff, io.TeeReader(rc, h), s.opts...)
+	ahead := newReadAhead(io.TeeReader(rc, h), func() { rc.Close() }, 1<<20, 8)
+	defer ahead.Close()
+	stats, err := Unpack(ctx, diff, ahead, append(slices.Clip(s.opts), opts...)...)
 	if err != nil {
 		return Info{}, fmt.Errorf("unpack layer %s: %w", diffID, err)
 	}

@@ -30,6 +30,7 @@ type UnpackOption func(*unpackConfig)
 type unpackConfig struct {
 	limits       Limits
 	allowDevices bool
+	parents      func() ([]string, error)
 }
 
 // WithLimits sets the entry and byte limits (zero fields keep defaults).
@@ -48,6 +49,18 @@ func WithLimits(l Limits) UnpackOption {
 // overlay whiteouts made from .wh. files) with an *EntryError.
 func WithoutDevices() UnpackOption {
 	return func(c *unpackConfig) { c.allowDevices = false }
+}
+
+// WithParents gives Unpack the directories of the layers below this one,
+// top-most first, for the directories the layer implies without naming
+// them: a tar may hold "a/b/c" without an entry for "a/b" when a/b did not
+// change, and overlayfs takes a directory's owner, mode and xattrs from
+// the top-most layer that has it. Unpack copies them from the top-most
+// parent that has the directory, as containerd does. parents is called
+// once, at the end of the stream, and may wait: a pull unpacks layers in
+// parallel and a parent may still be arriving.
+func WithParents(parents func() ([]string, error)) UnpackOption {
+	return func(c *unpackConfig) { c.parents = parents }
 }
 
 func newUnpackConfig(opts []UnpackOption) unpackConfig {

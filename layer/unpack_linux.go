@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
@@ -51,6 +52,9 @@ type unpacker struct {
 	buf      []byte
 	stats    Stats
 	dirs     []dirTimes // directory times are set last: creating children changes them
+	// implied are directories created for entries below them that the
+	// tar did not name itself.
+	implied map[string]bool
 }
 
 type dirTimes struct {
@@ -86,6 +90,15 @@ func (u *unpacker) run(ctx context.Context, r io.Reader) (Stats, error) {
 	}
 	for i := len(u.dirs) - 1; i >= 0; i-- {
 		if err := u.setDirTimes(u.dirs[i]); err != nil {
+			return u.stats, err
+		}
+	}
+	if u.cfg.parents != nil && len(u.implied) > 0 {
+		lowers, err := u.cfg.parents()
+		if err != nil {
+			return u.stats, fmt.Errorf("parent layers: %w", err)
+		}
+		if err := u.inheritImplied(lowers); err != nil {
 			return u.stats, err
 		}
 	}
@@ -140,6 +153,7 @@ func (u *unpacker) entry(h *tar.Header, tr *tar.Reader) error {
 	}
 	switch h.Typeflag {
 	case tar.TypeDir:
+		delete(u.implied, rel) // named now: the entry's metadata wins
 		if err := unix.Mkdirat(parent, base, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("mkdir %s: %w", rel, err)
 		}
@@ -233,9 +247,10 @@ func (u *unpacker) whiteout(h *tar.Header, target string) error {
 	if target == "." || path.Base(target) == "." || path.Base(target) == ".." {
 		return &EntryError{Name: h.Name, Reason: "whiteout of the layer root", Err: ErrUnsafeEntry}
 	}
-	parent, base, err := u.parent(target)
-	if err != nil {
-		return &EntryError{Name: h.Name, Reason: "parent: " + err.Error(), Err: ErrUnsafeEntry}
+	dir, base := path.Split(target)
+	parent, ok, err := u.whiteoutDir(h, path.Clean(dir))
+	if err != nil || !ok {
+		return err
 	}
 	defer unix.Close(parent)
 	if err := u.clear(parent, base, false); err != nil {
@@ -255,15 +270,43 @@ func (u *unpacker) whiteout(h *tar.Header, target string) error {
 // opaque marks directory dir opaque: overlayfs then hides the lower
 // layers' content of it.
 func (u *unpacker) opaque(h *tar.Header, dir string) error {
-	fd, err := u.mkdirAll(dir)
-	if err != nil {
-		return &EntryError{Name: h.Name, Reason: "opaque directory: " + err.Error(), Err: ErrUnsafeEntry}
+	fd, ok, err := u.whiteoutDir(h, dir)
+	if err != nil || !ok {
+		return err
 	}
 	defer unix.Close(fd)
 	if err := unix.Fsetxattr(fd, OverlayOpaqueXattr, []byte("y"), 0); err != nil {
 		return fmt.Errorf("mark %s opaque: %w", dir, err)
 	}
 	return nil
+}
+
+// whiteoutDir opens directory dir, where a whiteout or opaque marker
+// applies, without following symlinks: when this layer has a symlink or
+// another non-directory on the way, that entry already hides everything
+// below it from the lower layers, and the marker is ignored (ok false), as
+// overlayfs would. Directories the layer does not have are created (the
+// marker then applies to the lower layers' directory).
+func (u *unpacker) whiteoutDir(h *tar.Header, dir string) (fd int, ok bool, err error) {
+	fd, err = unix.Openat2(u.root, dir, &unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_XDEV,
+	})
+	switch {
+	case err == nil:
+		return fd, true, nil
+	case errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR):
+		return -1, false, nil
+	case errors.Is(err, unix.ENOENT):
+		// Every existing component was a real directory: create the rest.
+		fd, err = u.mkdirAll(dir)
+		if err != nil {
+			return -1, false, &EntryError{Name: h.Name, Reason: "parent: " + err.Error(), Err: ErrUnsafeEntry}
+		}
+		return fd, true, nil
+	default:
+		return -1, false, &EntryError{Name: h.Name, Reason: "parent: " + err.Error(), Err: ErrUnsafeEntry}
+	}
 }
 
 // parent opens the directory that holds rel, creating missing directories,
@@ -281,6 +324,7 @@ func (u *unpacker) mkdirAll(rel string) (int, error) {
 	if err == nil || !errors.Is(err, unix.ENOENT) {
 		return fd, err
 	}
+	u.noteImplied(rel)
 	// Create what is missing, following symlinks met on the way inside
 	// the root (a layer may create a directory through its own symlink).
 	d, err := pathrs.MkdirAllHandle(u.rootFile, rel, 0o755)
@@ -289,6 +333,33 @@ func (u *unpacker) mkdirAll(rel string) (int, error) {
 	}
 	defer d.Close()
 	return unix.Dup(int(d.Fd()))
+}
+
+// noteImplied records the directories of rel that mkdirAll is about to
+// create although no tar entry named them: their owner, mode and xattrs
+// belong to the lower layers' directory (see WithParents). Only paths
+// without symlinks are recorded: a directory created through one of the
+// layer's symlinks is not the lower layers' directory of that name.
+func (u *unpacker) noteImplied(rel string) {
+	walked := ""
+	for _, part := range strings.Split(rel, "/") {
+		walked = path.Join(walked, part)
+		fd, err := unix.Openat2(u.root, walked, &unix.OpenHow{
+			Flags:   unix.O_PATH | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_XDEV,
+		})
+		if err == nil {
+			unix.Close(fd)
+			continue
+		}
+		if !errors.Is(err, unix.ENOENT) {
+			return
+		}
+		if u.implied == nil {
+			u.implied = map[string]bool{}
+		}
+		u.implied[walked] = true
+	}
 }
 
 func (u *unpacker) openInRoot(rel string, flags int) (int, error) {

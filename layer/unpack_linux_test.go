@@ -142,6 +142,13 @@ func TestUnpackSemantics(t *testing.T) {
 		file("dir-to-file/child", "c"),
 		file("dir-to-file", "now a file"),
 		file("implicit/parent/file", "parents created"),
+		// A whiteout below this layer's own symlink is hidden by the
+		// symlink already: it must neither follow it nor fail.
+		file("bin/kept", "k"),
+		symlink("linkdir", "bin"),
+		file("linkdir/.wh.kept", ""),
+		symlink("linkfile", "bin/kept"),
+		file("linkfile/.wh.x", ""),
 	}
 	dirPath := t.TempDir()
 	stats, err := Unpack(context.Background(), dirPath, bytes.NewReader(makeTar(t, entries...)))
@@ -213,6 +220,8 @@ func TestUnpackSemantics(t *testing.T) {
 	b, err = os.ReadFile(filepath.Join(dirPath, "dir-to-file"))
 	require.NoError(t, err)
 	assert.Equal(t, "now a file", string(b))
+	st = lstat("bin/kept")
+	assert.Equal(t, uint32(unix.S_IFREG), st.Mode&unix.S_IFMT, "a whiteout is not applied through a symlink")
 	b, err = os.ReadFile(filepath.Join(dirPath, "implicit/parent/file"))
 	require.NoError(t, err)
 	assert.Equal(t, "parents created", string(b))
@@ -265,4 +274,47 @@ func TestEntryPath(t *testing.T) {
 	for i := 1; i < len(names); i++ {
 		require.NotEqual(t, names[i-1], names[i], "corpus names are unique")
 	}
+}
+
+// TestImpliedDirectoriesInheritFromParents: a layer that writes
+// data/dir/new without entries for data/ and data/dir/ shows those
+// directories as the layers below have them, not as 0755 root, unless a
+// layer in between hides them.
+func TestImpliedDirectoriesInheritFromParents(t *testing.T) {
+	privileged.Require(t)
+	ctx := context.Background()
+	base := t.TempDir()
+	owned := func(e entry, mode int64, uid int) entry {
+		e.Mode, e.Uid, e.Gid = mode, uid, uid
+		return e
+	}
+	bottom := unpackInto(t, base, "bottom", owned(dir("data/"), 0o750, 7), owned(dir("data/dir/"), 0o700, 20), owned(dir("hidden/"), 0o700, 30))
+	middle := unpackInto(t, base, "middle", file(".wh.hidden", ""))
+
+	top := filepath.Join(base, "top")
+	require.NoError(t, os.Mkdir(top, 0o755))
+	calls := 0
+	parents := WithParents(func() ([]string, error) { calls++; return []string{middle, bottom}, nil })
+	_, err := Unpack(ctx, top, bytes.NewReader(makeTar(t, file("data/dir/new", "n"), file("hidden/again", "a"), dir("named/"), file("named/x", "x"))), parents)
+	require.NoError(t, err)
+	require.Equal(t, 1, calls)
+
+	var st unix.Stat_t
+	require.NoError(t, unix.Lstat(filepath.Join(top, "data"), &st))
+	assert.Equal(t, uint32(unix.S_IFDIR|0o750), st.Mode)
+	assert.Equal(t, uint32(7), st.Uid)
+	require.NoError(t, unix.Lstat(filepath.Join(top, "data/dir"), &st))
+	assert.Equal(t, uint32(unix.S_IFDIR|0o700), st.Mode)
+	assert.Equal(t, uint32(20), st.Uid)
+	require.NoError(t, unix.Lstat(filepath.Join(top, "hidden"), &st))
+	assert.Equal(t, uint32(unix.S_IFDIR|0o755), st.Mode, "the middle layer's whiteout hides the bottom's directory")
+	assert.Equal(t, uint32(0), st.Uid)
+
+	// Without implied directories the parents are not even asked for.
+	calls = 0
+	other := filepath.Join(base, "other")
+	require.NoError(t, os.Mkdir(other, 0o755))
+	_, err = Unpack(ctx, other, bytes.NewReader(makeTar(t, dir("a/"), file("a/b", "b"))), parents)
+	require.NoError(t, err)
+	require.Equal(t, 0, calls)
 }
