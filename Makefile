@@ -3,7 +3,10 @@
 #   make demo    install test tools (apt-get, root), build bin/berth, run scripts/demo.sh
 #   make test    install test tools, go vet, go test -race over every package
 #   make build   build bin/berth from ./examples/berth
-#   make bench   pull benchmark: berth vs skopeo copy (bench/pull.sh)
+#   make bench   both benchmarks below
+#   make bench-pull    pull: berth vs skopeo copy (bench/pull.sh)
+#   make bench-unpack  pull and unpack: berth vs docker pull vs parallel
+#                      tar -xzf (bench/unpack.sh, root: it starts dockerd)
 #   make fuzz    run every fuzz target for FUZZTIME each
 #
 # deps and bench-deps use apt-get and so need root on a Debian machine; they
@@ -25,11 +28,11 @@ BENCH_RUNS ?= 10
 
 APT_GET ?= apt-get
 DEPS := busybox-static docker-registry skopeo umoci
-BENCH_DEPS := hyperfine
+BENCH_DEPS := hyperfine docker.io tar gzip
 
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: deps bench-deps test vet build demo bench fuzz clean
+.PHONY: deps bench-deps test vet build demo bench bench-pull bench-unpack fuzz clean
 
 # apt-install installs the packages in $(1) that dpkg does not report as
 # installed (dpkg -s status), running apt-get update only when there is something to install.
@@ -63,8 +66,13 @@ build:
 demo: deps build
 	./scripts/demo.sh
 
-bench: bench-deps build
+bench: bench-pull bench-unpack
+
+bench-pull: bench-deps build
 	BENCH_RUNS=$(BENCH_RUNS) ./bench/pull.sh
+
+bench-unpack: bench-deps build
+	BENCH_RUNS=$(BENCH_RUNS) ./bench/unpack.sh
 
 # Every `func FuzzX` in the module, run one at a time in its own package.
 fuzz:

@@ -1,7 +1,13 @@
-// Command mkimage generates a large image of random (incompressible) content
-// and pushes it to a registry, for the pull benchmark:
+// Command mkimage generates a large image and pushes it to a registry, for
+// the benchmarks. By default its content is random (incompressible), one file
+// a layer, as the pull benchmark wants:
 //
 //	mkimage -layers 4 -size 128MB -seed 1 -ref 127.0.0.1:5000/bench/big:latest
+//
+// -content binary compresses about 2.5× with gzip, like executables, and
+// -files N spreads each layer over N files, as the unpack benchmark wants:
+//
+//	mkimage -layers 2 -size 300MB -content binary -files 1000 -ref ...
 //
 // The same flags always push the same image digest. Loopback registries are
 // spoken to over plain HTTP (as go-containerregistry does for 127.0.0.1 and
@@ -35,6 +41,8 @@ func run(args []string) error {
 	layers := fs.Int("layers", 4, "number of layers")
 	sizeText := fs.String("size", "128MB", "random bytes in all layers (e.g. 128MB, 1GiB)")
 	seed := fs.Uint64("seed", 1, "seed of the content; the same seed gives the same image")
+	contentText := fs.String("content", "random", "kind of content: random (incompressible) or binary (compresses about 2.5x, like executables)")
+	files := fs.Int("files", 1, "files per layer")
 	refText := fs.String("ref", "", "where to push, e.g. 127.0.0.1:5000/bench/big:latest (required)")
 	insecure := fs.Bool("insecure", false, "allow plain HTTP to a non-loopback registry")
 	if err := fs.Parse(args); err != nil {
@@ -48,6 +56,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	content, err := bigimage.ParseContent(*contentText)
+	if err != nil {
+		return err
+	}
 	var nameOpts []name.Option
 	if *insecure {
 		nameOpts = append(nameOpts, name.Insecure)
@@ -57,7 +69,7 @@ func run(args []string) error {
 		return fmt.Errorf("parse -ref: %w", err)
 	}
 
-	img, err := bigimage.Generate(bigimage.Spec{Layers: *layers, Size: size, Seed: *seed})
+	img, err := bigimage.Generate(bigimage.Spec{Layers: *layers, Size: size, Seed: *seed, Content: content, Files: *files})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,26 @@ func TestRunPushesTheGeneratedImage(t *testing.T) {
 	require.Len(t, layers, 3)
 }
 
+func TestRunPushesBinaryContentInManyFiles(t *testing.T) {
+	srv := httptest.NewServer(registry.New())
+	t.Cleanup(srv.Close)
+	refText := strings.TrimPrefix(srv.URL, "http://") + "/bench/unpack:latest"
+
+	require.NoError(t, run([]string{"-layers", "2", "-size", "256KiB", "-content", "binary", "-files", "8", "-ref", refText}))
+
+	want, err := bigimage.Generate(bigimage.Spec{Layers: 2, Size: 256 << 10, Seed: 1, Content: bigimage.Binary, Files: 8})
+	require.NoError(t, err)
+	wantDigest, err := want.Digest()
+	require.NoError(t, err)
+	ref, err := name.ParseReference(refText)
+	require.NoError(t, err)
+	got, err := remote.Image(ref)
+	require.NoError(t, err)
+	gotDigest, err := got.Digest()
+	require.NoError(t, err)
+	require.Equal(t, wantDigest, gotDigest)
+}
+
 func TestRunRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{},                                 // no -ref
@@ -45,6 +65,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-ref", "127.0.0.1:1/x", "-size", "lots"},
 		{"-ref", "127.0.0.1:1/x", "-layers", "0"},
 		{"-ref", "UPPER/case"},
+		{"-ref", "127.0.0.1:1/x", "-content", "text"},
+		{"-ref", "127.0.0.1:1/x", "-files", "-2"},
 	} {
 		require.Error(t, run(args), "%q", args)
 	}

@@ -1,10 +1,15 @@
-// Package bigimage generates large images with incompressible, seeded
-// content for the pull benchmark. The same Spec always yields the same
-// image digest on one platform (the config records the host's GOARCH), so
-// runs are comparable and a benchmark can check what it pulled.
+// Package bigimage generates large images with seeded content for the
+// benchmarks. The same Spec always yields the same image digest on one
+// platform (the config records the host's GOARCH), so runs are comparable
+// and a benchmark can check what it pulled.
 //
-// Each layer is a gzip tar holding one file of random bytes; gzip cannot
-// shrink random data, so the compressed image is at least Spec.Size bytes.
+// Each layer is a gzip tar of Spec.Size/Spec.Layers bytes of file content.
+// By default (Content Random, Files 0) a layer holds one file of random
+// bytes; gzip cannot shrink random data, so the compressed image is at
+// least Spec.Size bytes, which suits a benchmark of transfer and hashing.
+// An unpack benchmark wants layers like real ones instead: Content Binary
+// compresses about 2.5× (so inflating costs what it costs in practice) and
+// Files spreads each layer over many files (so per-file work counts).
 // The compressed layers are held in memory: generating a 128 MB image needs
 // about 128 MB of RAM.
 package bigimage
@@ -16,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"time"
@@ -35,9 +39,11 @@ var Created = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // Spec describes a generated image.
 type Spec struct {
-	Layers int    // number of layers, at least 1
-	Size   int64  // random bytes in all, split evenly over the layers
-	Seed   uint64 // the same seed gives the same content
+	Layers  int     // number of layers, at least 1
+	Size    int64   // bytes of file content in all, split evenly over the layers
+	Seed    uint64  // the same seed gives the same content
+	Content Content // kind of content: Random (the default) or Binary
+	Files   int     // files per layer, split evenly; 0 means 1
 }
 
 // Generate builds the image described by spec. Layers are compressed in
@@ -46,8 +52,15 @@ func Generate(spec Spec) (v1.Image, error) {
 	if spec.Layers < 1 {
 		return nil, fmt.Errorf("generate image: %d layers: %w", spec.Layers, ErrInvalidSpec)
 	}
-	if spec.Size < int64(spec.Layers) {
-		return nil, fmt.Errorf("generate image: size %d for %d layers: %w", spec.Size, spec.Layers, ErrInvalidSpec)
+	if spec.Files < 0 {
+		return nil, fmt.Errorf("generate image: %d files per layer: %w", spec.Files, ErrInvalidSpec)
+	}
+	if spec.Size < int64(spec.Layers)*int64(max(spec.Files, 1)) {
+		return nil, fmt.Errorf("generate image: size %d for %d layers of %d files: %w",
+			spec.Size, spec.Layers, max(spec.Files, 1), ErrInvalidSpec)
+	}
+	if spec.Content != Random && spec.Content != Binary {
+		return nil, fmt.Errorf("generate image: %v: %w", spec.Content, ErrInvalidSpec)
 	}
 
 	blobs := make([][]byte, spec.Layers)
@@ -59,7 +72,7 @@ func Generate(spec Spec) (v1.Image, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			blobs[i], errs[i] = gzipLayer(i, layerSize(spec, i), spec.Seed)
+			blobs[i], errs[i] = gzipLayer(spec, i)
 		}()
 	}
 	wg.Wait()
@@ -120,41 +133,59 @@ func CompressedSize(img v1.Image) (int64, error) {
 	return total, nil
 }
 
-// layerSize splits spec.Size evenly; the last layer takes the remainder.
-func layerSize(spec Spec, i int) int64 {
-	each := spec.Size / int64(spec.Layers)
-	if i == spec.Layers-1 {
-		return spec.Size - each*int64(spec.Layers-1)
+// share splits total evenly over parts; the last part takes the remainder.
+func share(total int64, parts, i int) int64 {
+	each := total / int64(parts)
+	if i == parts-1 {
+		return total - each*int64(parts-1)
 	}
 	return each
 }
 
-// gzipLayer returns a gzip tar with one file of size random bytes, seeded
-// from seed and the layer index.
-func gzipLayer(index int, size int64, seed uint64) ([]byte, error) {
+// gzipLayer returns layer index of spec as a gzip tar. With one file per
+// layer it holds bench/layer-NNN.bin; with more, bench/layer-NNN/ holds
+// files 00000.bin, 00001.bin, …. The content is one stream, seeded from
+// spec.Seed and the layer index, cut into the files in order.
+func gzipLayer(spec Spec, index int) ([]byte, error) {
+	size := share(spec.Size, spec.Layers, index)
+	level := gzip.BestSpeed // random content: deflate only stores it, so spend nothing looking for matches
+	if spec.Content != Random {
+		level = gzip.DefaultCompression // as docker and GNU gzip compress layers
+	}
 	var buf bytes.Buffer
 	buf.Grow(int(size + size/100 + 4096))
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw, err := gzip.NewWriterLevel(&buf, level)
 	if err != nil {
 		return nil, err
 	}
 	tw := tar.NewWriter(zw)
-	entries := []*tar.Header{
-		{Name: "bench/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: Created, Format: tar.FormatPAX},
-		{Name: fmt.Sprintf("bench/layer-%03d.bin", index), Typeflag: tar.TypeReg, Mode: 0o644, Size: size, ModTime: Created, Format: tar.FormatPAX},
+	header := func(name string, typeflag byte, mode, size int64) *tar.Header {
+		return &tar.Header{Name: name, Typeflag: typeflag, Mode: mode, Size: size, ModTime: Created, Format: tar.FormatPAX}
+	}
+	var key [32]byte
+	for b := range 8 {
+		key[b] = byte(spec.Seed >> (8 * b))
+		key[8+b] = byte(uint64(index) >> (8 * b))
+	}
+	content := contentReader(spec.Content, key)
+
+	entries := []*tar.Header{header("bench/", tar.TypeDir, 0o755, 0)}
+	if files := max(spec.Files, 1); files == 1 {
+		entries = append(entries, header(fmt.Sprintf("bench/layer-%03d.bin", index), tar.TypeReg, 0o644, size))
+	} else {
+		dir := fmt.Sprintf("bench/layer-%03d/", index)
+		entries = append(entries, header(dir, tar.TypeDir, 0o755, 0))
+		for f := range files {
+			entries = append(entries, header(fmt.Sprintf("%s%05d.bin", dir, f), tar.TypeReg, 0o644, share(size, files, f)))
+		}
 	}
 	for _, h := range entries {
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", index, err)
 		}
-	}
-	var key [32]byte
-	for b := range 8 {
-		key[b] = byte(seed >> (8 * b))
-		key[8+b] = byte(uint64(index) >> (8 * b))
-	}
-	if _, err := io.CopyN(tw, rand.NewChaCha8(key), size); err != nil {
-		return nil, fmt.Errorf("layer %d: %w", index, err)
+		if _, err := io.CopyN(tw, content, h.Size); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", index, err)
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return nil, fmt.Errorf("layer %d: %w", index, err)

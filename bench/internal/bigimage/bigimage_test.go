@@ -4,9 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,8 +111,93 @@ func TestGenerateRejectsInvalidSpecs(t *testing.T) {
 		{Layers: 0, Size: 100},
 		{Layers: -1, Size: 100},
 		{Layers: 4, Size: 3},
+		{Layers: 1, Size: 100, Files: -1},
+		{Layers: 2, Size: 100, Files: 51}, // fewer bytes than files
+		{Layers: 1, Size: 100, Content: Binary + 1},
 	} {
 		_, err := Generate(spec)
 		require.ErrorIs(t, err, ErrInvalidSpec, "%+v", spec)
+	}
+}
+
+// layerFiles returns the regular files of layer i of img, name to content.
+func layerFiles(t *testing.T, img v1.Image, i int) map[string][]byte {
+	t.Helper()
+	layers, err := img.Layers()
+	require.NoError(t, err)
+	rc, err := layers[i].Uncompressed()
+	require.NoError(t, err)
+	defer rc.Close()
+	files := map[string][]byte{}
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return files
+		}
+		require.NoError(t, err)
+		if h.Typeflag == tar.TypeReg {
+			body, err := io.ReadAll(tr)
+			require.NoError(t, err)
+			files[h.Name] = body
+		}
+	}
+}
+
+func TestGenerateBinaryContentCompressesLikeExecutables(t *testing.T) {
+	const size = 8 << 20
+	img, err := Generate(Spec{Layers: 2, Size: size, Seed: 1, Content: Binary})
+	require.NoError(t, err)
+	compressed, err := CompressedSize(img)
+	require.NoError(t, err)
+	ratio := float64(size) / float64(compressed)
+	require.GreaterOrEqual(t, ratio, 2.0, "binary content must compress 2-3x, got %.2f", ratio)
+	require.LessOrEqual(t, ratio, 3.0, "binary content must compress 2-3x, got %.2f", ratio)
+
+	random, err := Generate(Spec{Layers: 2, Size: size, Seed: 1})
+	require.NoError(t, err)
+	randomCompressed, err := CompressedSize(random)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, randomCompressed, int64(size), "the default stays incompressible")
+
+	// Deterministic, and distinct per layer.
+	again, err := Generate(Spec{Layers: 2, Size: size, Seed: 1, Content: Binary})
+	require.NoError(t, err)
+	d1, err := img.Digest()
+	require.NoError(t, err)
+	d2, err := again.Digest()
+	require.NoError(t, err)
+	require.Equal(t, d1, d2)
+	first, second := layerFiles(t, img, 0), layerFiles(t, img, 1)
+	require.NotEqual(t, first["bench/layer-000.bin"][:4096], second["bench/layer-001.bin"][:4096])
+}
+
+func TestGenerateSpreadsLayersOverFiles(t *testing.T) {
+	const size = 3*(100<<10) + 7
+	img, err := Generate(Spec{Layers: 3, Size: size, Seed: 2, Content: Binary, Files: 10})
+	require.NoError(t, err)
+	var total int
+	for i := range 3 {
+		files := layerFiles(t, img, i)
+		require.Len(t, files, 10)
+		for f := range 10 {
+			body, ok := files[fmt.Sprintf("bench/layer-%03d/%05d.bin", i, f)]
+			require.True(t, ok, "layer %d file %d", i, f)
+			require.NotEmpty(t, body)
+			total += len(body)
+		}
+	}
+	require.Equal(t, size, total, "files must add up to Spec.Size")
+}
+
+func TestParseContent(t *testing.T) {
+	for _, c := range []Content{Random, Binary} {
+		got, err := ParseContent(c.String())
+		require.NoError(t, err)
+		require.Equal(t, c, got)
+	}
+	for _, s := range []string{"", "Random", "text", "binary "} {
+		_, err := ParseContent(s)
+		require.ErrorIs(t, err, ErrInvalidSpec, "%q", s)
 	}
 }
