@@ -103,6 +103,15 @@ inspect=$(berth image inspect "$host/demo/busybox:stable")
 printf '%s\n' "$inspect" | head -n 30
 echo "... ($(printf '%s\n' "$inspect" | wc -l) lines)"
 
+if [[ $(id -u) == 0 ]]; then
+	say "the pulled image is already unpacked: mounting its root filesystem read-only (needs root)"
+	printf '%s$ berth image mount %s%s\n' "$bold" "$(quote "$host/demo/busybox:stable")" "$plain"
+	rootfs=$(berth image mount "$host/demo/busybox:stable")
+	echo "$rootfs"
+	show ls -l "$rootfs/bin/busybox"
+	show berth image unmount "$host/demo/busybox:stable"
+fi
+
 say "searching the registry's catalog"
 show berth search "$host/demo"
 
