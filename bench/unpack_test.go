@@ -9,12 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"github.com/berth-dev/berth/bench/internal/bigimage"
 	"github.com/berth-dev/berth/image"
-	"github.com/berth-dev/berth/internal/testregistry"
 )
 
 // unpackSpec is the pull-and-unpack benchmark image, the one bench/unpack.sh
@@ -27,62 +23,15 @@ var unpackSpec = bigimage.Spec{Layers: 2, Size: 300_000_000, Seed: 1, Content: b
 // process per layer in parallel (no transfer, no digest checks).
 func BenchmarkPullUnpack(b *testing.B) {
 	ctx := context.Background()
-	reg := testregistry.Start(b, testregistry.Options{})
-	refText := reg.Host + "/bench/unpack:latest"
-	ref, err := name.ParseReference(refText)
-	if err != nil {
-		b.Fatal(err)
-	}
-	img, err := bigimage.Generate(unpackSpec)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := remote.Write(ref, img, remote.WithContext(ctx)); err != nil {
-		b.Fatalf("push %s: %v", ref, err)
-	}
-	want, err := img.Digest()
-	if err != nil {
-		b.Fatal(err)
-	}
-	compressed, err := bigimage.CompressedSize(img)
-	if err != nil {
-		b.Fatal(err)
-	}
+	bi := pushBenchImage(b, ctx, unpackSpec, "unpack")
 	work := b.TempDir()
 
 	b.Run("berth", func(b *testing.B) {
-		b.SetBytes(compressed)
-		root := filepath.Join(work, "berth-root")
-		for range b.N {
-			b.StopTimer()
-			if err := os.RemoveAll(root); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-
-			store, err := image.Open(ctx, root)
-			if err != nil {
-				b.Fatal(err)
-			}
-			pulled, err := store.Pull(ctx, refText)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := store.Close(); err != nil {
-				b.Fatal(err)
-			}
-
-			b.StopTimer()
-			if pulled.ManifestDigest != want {
-				b.Fatalf("pulled manifest %s, pushed %s", pulled.ManifestDigest, want)
-			}
+		benchBerthPull(b, ctx, work, bi, func(pulled *image.Image) {
 			for i, l := range pulled.Layers {
 				checkUnpacked(b, filepath.Join(l.Dir, fmt.Sprintf("bench/layer-%03d", i)))
 			}
-			b.StartTimer()
-		}
-		b.StopTimer()
-		_ = os.RemoveAll(root)
+		})
 	})
 
 	b.Run("tar", func(b *testing.B) {
@@ -90,7 +39,7 @@ func BenchmarkPullUnpack(b *testing.B) {
 		if err != nil {
 			b.Fatalf("GNU tar not installed: %v", err)
 		}
-		layers, err := img.Layers()
+		layers, err := bi.img.Layers()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,7 +50,7 @@ func BenchmarkPullUnpack(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		b.SetBytes(compressed)
+		b.SetBytes(bi.compressed)
 		dest := filepath.Join(work, "tar")
 		for range b.N {
 			b.StopTimer()
