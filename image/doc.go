@@ -34,6 +34,19 @@
 //	index.lock           flocked exclusively around every index read-modify-write
 //	gc.lock              flocked shared by writers, exclusively by blob collection
 //
+//	mounts/<id hex>      where Mount shows an image's root filesystem
+//	mount.lock           flocked exclusively around Mount and Unmount
+//
+// Unpacked layers live beside it, in package layer's store under
+// <root>/layer: a pull tees each layer download into layer.Store.Unpack,
+// so the image is ready to run when its last blob is stored; an image
+// enters the index only once all its layers are unpacked and verified
+// against their diffIDs. Layers are shared by diffID; which ones are still
+// needed is derived from the images' configs and collected with the blobs.
+// A tar may imply a directory without naming it; its owner and mode then
+// come from the layers below (layer.WithParents), which a layer waits for
+// at the end of its stream, so layers still download in parallel.
+//
 // Image metadata (config fields, layers, sizes) is not copied into the
 // index: it is read from the manifest and config blobs.
 //
@@ -84,8 +97,12 @@
 //
 // It stores single-platform images only: an index is resolved to one
 // manifest by Pull (registryclient.WithPlatform) and by Load/ImportOCI
-// (this host's platform, else the first). It keeps layers as pulled and
-// never unpacks them, so sizes are compressed sizes. It has no notion of
+// (this host's platform, else the first). Sizes are unpacked sizes, as
+// docker reports them. A layer directory is keyed by diffID alone (not by
+// its chain of parents, as containerd's snapshots are): when two images
+// share a layer over different parents, directories the layer implies take
+// their metadata from the parents of the image that unpacked it first. It
+// has no notion of
 // intermediate images (ListOptions.All changes nothing) and does not
 // build images. It runs on Linux only; on other systems Open returns
 // ErrNotSupported.
