@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -21,16 +20,13 @@ func newImageMountCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var errs []error
-			for _, arg := range args {
+			return eachArg(args, func(arg string) error {
 				path, err := store.Mount(ctx, arg)
-				if err != nil {
-					errs = append(errs, err)
-					continue
+				if err == nil {
+					fmt.Fprintln(c.stdout, path)
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), path)
-			}
-			return errors.Join(errs...)
+				return err
+			})
 		},
 	}
 }
@@ -49,19 +45,16 @@ func newImageUnmountCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var errs []error
-			for _, arg := range args {
+			return eachArg(args, func(arg string) error {
 				img, err := store.Get(ctx, arg)
 				if err == nil {
 					err = store.Unmount(ctx, arg)
 				}
-				if err != nil {
-					errs = append(errs, err)
-					continue
+				if err == nil {
+					fmt.Fprintln(c.stdout, img.ID.Hex)
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), img.ID.Hex)
-			}
-			return errors.Join(errs...)
+				return err
+			})
 		},
 	}
 }

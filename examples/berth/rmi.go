@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -24,8 +23,7 @@ image is attempted; the errors are reported together.`,
 			if err != nil {
 				return err
 			}
-			var errs []error
-			for _, arg := range args {
+			return eachArg(args, func(arg string) error {
 				report, err := store.Remove(ctx, arg, force)
 				for _, name := range report.Untagged {
 					fmt.Fprintf(c.stdout, "Untagged: %s\n", name)
@@ -33,11 +31,8 @@ image is attempted; the errors are reported together.`,
 				for _, id := range report.Deleted {
 					fmt.Fprintf(c.stdout, "Deleted: %s\n", id)
 				}
-				if err != nil {
-					errs = append(errs, err)
-				}
-			}
-			return errors.Join(errs...)
+				return err
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force removal of the image")

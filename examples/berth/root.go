@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -221,4 +222,16 @@ func (c *cli) close() error {
 	err := c.store.Close()
 	c.store = nil
 	return err
+}
+
+// eachArg runs fn for every argument, all of them even when some fail, and
+// reports the failures together, as docker's multi-argument commands do.
+func eachArg(args []string, fn func(arg string) error) error {
+	var errs []error
+	for _, arg := range args {
+		if err := fn(arg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
