@@ -1,0 +1,363 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Container is one container of a Runtime, addressed by ID. Its methods
+// read and change the state on disk, so a Container is valid in every
+// program that opens the same root, whichever started it.
+type Container struct {
+	rt *Runtime
+	id string
+}
+
+// ID is the container's 64-hex ID.
+func (c *Container) ID() string { return c.id }
+
+// ShortID is the 12-hex form docker prints.
+func (c *Container) ShortID() string { return shortID(c.id) }
+
+func (c *Container) dir() string { return c.rt.containerDir(c.id) }
+
+// Info is what docker inspect shows of a container.
+type Info struct {
+	ID         string
+	Name       string
+	Created    time.Time
+	Path       string
+	Args       []string
+	State      State
+	Image      string // image ID
+	ImageRef   string // the image as the config names it
+	Config     Config
+	Env        []string
+	WorkingDir string
+	User       string
+	Hostname   string
+	StopSignal string
+	Mounts     []MountPoint
+	LogPath    string
+}
+
+// MountPoint is a mount as docker inspect's Mounts lists it.
+type MountPoint struct {
+	Type        MountType
+	Name        string `json:",omitempty"` // volume name
+	Source      string // host path
+	Destination string
+	RW          bool
+}
+
+func (c *Container) record() (*record, error) {
+	var rec record
+	if err := readJSON(filepath.Join(c.dir(), configFile), &rec); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no such container: %s: %w", c.id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("container %s: %w", c.ShortID(), err)
+	}
+	return &rec, nil
+}
+
+func (c *Container) state() (*State, error) {
+	var st State
+	if err := readJSON(filepath.Join(c.dir(), stateFile), &st); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no such container: %s: %w", c.id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("container %s: %w", c.ShortID(), err)
+	}
+	return &st, nil
+}
+
+// saveState writes st and wakes this program's waiters. The caller holds
+// the container's lock.
+func (c *Container) saveState(st *State) error {
+	st.Running = st.Status == StatusRunning
+	st.Dead = st.Status == StatusDead
+	if err := writeJSONAtomic(filepath.Join(c.dir(), stateFile), st); err != nil {
+		return fmt.Errorf("container %s: save state: %w", c.ShortID(), err)
+	}
+	c.rt.notify(c.id)
+	return nil
+}
+
+// Inspect returns the container's configuration and state.
+func (c *Container) Inspect(ctx context.Context) (*Info, error) {
+	rec, err := c.record()
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.state()
+	if err != nil {
+		return nil, err
+	}
+	info := &Info{
+		ID: rec.ID, Name: "/" + rec.Name, Created: rec.Created, Path: rec.Path, Args: rec.Args,
+		State: *st, Image: rec.ImageID, ImageRef: rec.ImageRef, Config: rec.Config, Env: rec.Env,
+		WorkingDir: rec.WorkingDir, User: rec.User, Hostname: rec.Hostname, StopSignal: rec.StopSignal,
+		LogPath: c.logPath(),
+	}
+	for _, m := range rec.Volumes {
+		mp := MountPoint{Type: m.Type, Destination: m.Target, RW: !m.ReadOnly, Source: m.Source}
+		if m.Type == MountVolume {
+			mp.Name = m.Source
+			mp.Source = c.rt.volumes.Path(m.Source)
+		}
+		if m.Type == MountTmpfs {
+			mp.Source = ""
+		}
+		info.Mounts = append(info.Mounts, mp)
+	}
+	return info, nil
+}
+
+// Name is the container's name, without docker's leading "/".
+func (c *Container) Name(ctx context.Context) (string, error) {
+	rec, err := c.record()
+	if err != nil {
+		return "", err
+	}
+	return rec.Name, nil
+}
+
+// ExitStatus is how a container's process ended.
+type ExitStatus struct {
+	ExitCode  int
+	OOMKilled bool
+	// Error is why the process could not start, when it could not.
+	Error string
+}
+
+// WaitCondition says what Wait waits for, as docker wait's --condition.
+type WaitCondition string
+
+// Wait conditions.
+const (
+	// WaitNotRunning returns at once for a container that is not running,
+	// else when it exits.
+	WaitNotRunning WaitCondition = "not-running"
+	// WaitNextExit returns when the container next exits (after a Start
+	// made after Wait was called).
+	WaitNextExit WaitCondition = "next-exit"
+	// WaitRemoved returns when the container is removed.
+	WaitRemoved WaitCondition = "removed"
+)
+
+// Wait returns a channel that receives the container's exit status once
+// cond holds, then closes. As with containerd, call Wait before Start to
+// be sure to see an exit that Start leads to. The wait ends with an error
+// when ctx ends.
+func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitStatus, <-chan error) {
+	out := make(chan ExitStatus, 1)
+	errc := make(chan error, 1)
+	if cond == "" {
+		cond = WaitNotRunning
+	}
+	st, err := c.state()
+	if err != nil {
+		errc <- err
+		return out, errc
+	}
+	startedAt := st.StartedAt
+	go func() {
+		for {
+			changed := c.rt.changes(c.id)
+			st, err := c.state()
+			switch {
+			case errors.Is(err, ErrNotFound) && cond == WaitRemoved:
+				out <- ExitStatus{}
+				return
+			case err != nil && !errors.Is(err, ErrNotFound):
+				errc <- err
+				return
+			case err != nil:
+				errc <- fmt.Errorf("wait for container %s: removed: %w", c.ShortID(), err)
+				return
+			}
+			if st.Status == StatusRunning && !c.rt.watched(c.id) && !processAlive(st.Owner, st.OwnerStart) {
+				// Nobody watches it any more: settle its state.
+				_ = c.rt.reconcile(ctx, c.id)
+				continue
+			}
+			done := false
+			switch cond {
+			case WaitNotRunning:
+				done = st.Status != StatusRunning
+			case WaitNextExit:
+				done = st.Status != StatusRunning && st.Status != StatusCreated && !st.StartedAt.Equal(startedAt)
+			}
+			if done {
+				out <- ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error}
+				return
+			}
+			select {
+			case <-ctx.Done():
+				errc <- fmt.Errorf("wait for container %s: %w", c.ShortID(), ctx.Err())
+				return
+			case <-changed:
+			case <-time.After(pollInterval):
+			}
+		}
+	}()
+	return out, errc
+}
+
+// WaitExit waits until the container is not running and returns its exit
+// code: a convenience over Wait.
+func (c *Container) WaitExit(ctx context.Context) (ExitStatus, error) {
+	out, errc := c.Wait(ctx, WaitNotRunning)
+	select {
+	case s := <-out:
+		return s, nil
+	case err := <-errc:
+		return ExitStatus{}, err
+	}
+}
+
+// Kill sends sig to the container's first process.
+func (c *Container) Kill(ctx context.Context, sig syscall.Signal) error {
+	st, err := c.state()
+	if err != nil {
+		return fmt.Errorf("kill container %s: %w", c.ShortID(), err)
+	}
+	if st.Status != StatusRunning {
+		return fmt.Errorf("kill container %s: %w", c.ShortID(), &StateError{ID: c.id, Op: "kill", Status: st.Status})
+	}
+	if p := c.rt.liveProcess(c.id); p != nil {
+		return p.signal(sig)
+	}
+	if !processAlive(st.Pid, st.PidStart) {
+		return nil // exiting; its watcher records it
+	}
+	if err := syscall.Kill(st.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill container %s: %w", c.ShortID(), err)
+	}
+	return nil
+}
+
+// Stop sends the container's stop signal, waits up to timeout for it to
+// exit, then kills it with SIGKILL. A negative timeout uses the container's
+// StopTimeout (10 seconds by default). Stopping a stopped container is not
+// an error.
+func (c *Container) Stop(ctx context.Context, timeout time.Duration) error {
+	rec, err := c.record()
+	if err != nil {
+		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
+	}
+	if timeout < 0 {
+		timeout = defaultStopTimeout
+		if rec.Config.StopTimeout != nil {
+			timeout = time.Duration(*rec.Config.StopTimeout) * time.Second
+		}
+	}
+	sig, err := ParseSignal(rec.StopSignal)
+	if err != nil {
+		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
+	}
+	if err := c.Kill(ctx, sig); err != nil {
+		if errors.Is(err, ErrNotRunning) {
+			return nil
+		}
+		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	_, err = c.WaitExit(wctx)
+	cancel()
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("stop container %s: %w", c.ShortID(), ctx.Err())
+	}
+	if err := c.Kill(ctx, syscall.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
+	}
+	if _, err := c.WaitExit(ctx); err != nil {
+		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
+	}
+	return nil
+}
+
+// Restart stops the container (as Stop) and starts it again, detached if
+// it ran detached.
+func (c *Container) Restart(ctx context.Context, timeout time.Duration, opts ...StartOption) error {
+	st, err := c.state()
+	if err != nil {
+		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
+	}
+	if err := c.Stop(ctx, timeout); err != nil {
+		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
+	}
+	if st.Detached {
+		opts = append([]StartOption{Detach()}, opts...)
+	}
+	if err := c.Start(ctx, opts...); err != nil {
+		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
+	}
+	return nil
+}
+
+// RemoveOptions are docker rm's flags.
+type RemoveOptions struct {
+	// Force kills a running container first.
+	Force bool
+	// Volumes removes the container's anonymous volumes.
+	Volumes bool
+}
+
+// Remove deletes the container: its root filesystem, logs and state, and
+// (with Volumes) its anonymous volumes. A running container is refused
+// unless Force. The image hold is released.
+func (c *Container) Remove(ctx context.Context, opts RemoveOptions) error {
+	st, err := c.state()
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+	}
+	if st.Status == StatusRunning {
+		if !opts.Force {
+			return fmt.Errorf("remove container %s: %w: stop the container before removing or force remove", c.ShortID(), &StateError{ID: c.id, Op: "remove", Status: st.Status})
+		}
+		if err := c.Kill(ctx, syscall.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+			return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+		}
+		if _, err := c.WaitExit(ctx); err != nil {
+			return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+		}
+	}
+	unlock, err := c.rt.lock(ctx)
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+	}
+	defer unlock()
+	rec, err := c.record()
+	if err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+	}
+	if st, err := c.state(); err == nil && st.Status == StatusRunning {
+		return fmt.Errorf("remove container %s: %w", c.ShortID(), &StateError{ID: c.id, Op: "remove", Status: st.Status})
+	}
+	// Moved aside first: from here an interrupted remove is finished by
+	// the next Open.
+	tmp := filepath.Join(c.rt.dir, tmpPrefix+c.id)
+	if unlockDir, ok := tryLockDir(c.dir()); ok {
+		defer unlockDir()
+	}
+	if err := os.Rename(c.dir(), tmp); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+	}
+	c.rt.release(ctx, rec, opts.Volumes)
+	removeCgroup(c.id)
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
+	}
+	c.rt.notify(c.id)
+	return nil
+}

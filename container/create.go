@@ -1,0 +1,196 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-dev/berth/image"
+)
+
+// Create makes a container from cfg without starting it: it resolves the
+// image, command, environment and user, reserves the name, prepares the
+// root filesystem and volumes, and holds the image so it cannot be
+// removed under the container. On any error nothing is left behind.
+func (r *Runtime) Create(ctx context.Context, cfg Config) (*Container, error) {
+	if err := validateConfig(cfg); err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	img, err := r.images.Get(ctx, cfg.Image)
+	if err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	args, err := command(cfg, img.Config)
+	if err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	id := newID()
+	rec := &record{
+		ID:         id,
+		Created:    time.Now().UTC(),
+		ImageID:    img.ID.String(),
+		ImageRef:   cfg.Image,
+		Config:     cfg,
+		Path:       args[0],
+		Args:       args[1:],
+		WorkingDir: firstNonEmpty(cfg.WorkingDir, img.Config.WorkingDir, "/"),
+		User:       firstNonEmpty(cfg.User, img.Config.User),
+		Hostname:   firstNonEmpty(cfg.Hostname, id[:12]),
+		StopSignal: firstNonEmpty(cfg.StopSignal, img.Config.StopSignal, "SIGTERM"),
+		Volumes:    volumesOf(cfg, img.Config),
+	}
+	if !filepath.IsAbs(rec.WorkingDir) {
+		return nil, fmt.Errorf("create container: the working directory '%s' is invalid, it needs to be an absolute path: %w", rec.WorkingDir, ErrInvalid)
+	}
+	if _, err := ParseSignal(rec.StopSignal); err != nil {
+		return nil, fmt.Errorf("create container: image stop signal: %w", err)
+	}
+	rec.Env = containerEnv(cfg, img.Config, rec.Hostname)
+
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	defer unlock()
+	if err := r.reserveName(rec, cfg.Name); err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	if err := r.materialize(ctx, rec, img); err != nil {
+		r.undoCreate(context.WithoutCancel(ctx), rec)
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	return &Container{rt: r, id: id}, nil
+}
+
+// reserveName takes name (or a generated one) for rec, atomically across
+// processes: names/NAME is created exclusively.
+func (r *Runtime) reserveName(rec *record, name string) error {
+	for retry := 0; ; retry++ {
+		n := name
+		if n == "" {
+			n = GenerateName(retry)
+		}
+		f, err := os.OpenFile(filepath.Join(r.dir, namesDir, n), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			if name == "" && retry < 10 {
+				continue
+			}
+			owner, _ := os.ReadFile(filepath.Join(r.dir, namesDir, n))
+			return fmt.Errorf("the container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name: %w", n, owner, ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = f.WriteString(rec.ID)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		rec.Name = n
+		return err
+	}
+}
+
+// materialize writes rec's directory and takes what the container uses:
+// the image hold, the snapshot, the volumes. The directory is built as
+// .tmp-ID (its config written first, so an interrupted create can be
+// undone from it by the next Open) and renamed into place last.
+func (r *Runtime) materialize(ctx context.Context, rec *record, img *image.Image) error {
+	tmp := filepath.Join(r.dir, tmpPrefix+rec.ID)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return err
+	}
+	// Held until done, so that another program's Open leaves it alone.
+	if unlock, ok := tryLockDir(tmp); ok {
+		defer unlock()
+	}
+	if err := writeJSONAtomic(filepath.Join(tmp, configFile), rec); err != nil {
+		return err
+	}
+	if err := r.images.Hold(ctx, img.ID, rec.ID); err != nil {
+		return err
+	}
+	var dirs []string
+	for _, l := range img.Layers {
+		dirs = append(dirs, l.Dir)
+	}
+	mounts, err := r.snap.Prepare(ctx, rec.ID, dirs)
+	if err != nil {
+		return err
+	}
+	rec.Rootfs = mounts
+	for i := range rec.Volumes {
+		m := &rec.Volumes[i]
+		if m.Type != MountVolume {
+			continue
+		}
+		v, err := r.volumes.Create(ctx, m.Source, nil)
+		if err != nil {
+			return err
+		}
+		m.Source = v.Name
+		// Recorded before it is acquired, so an undo releases it.
+		if err := writeJSONAtomic(filepath.Join(tmp, configFile), rec); err != nil {
+			return err
+		}
+		if err := r.volumes.Acquire(ctx, v.Name, rec.ID); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(filepath.Join(tmp, rootfsDirName), 0o755); err != nil {
+		return err
+	}
+	if err := writeHostFiles(tmp, rec); err != nil {
+		return err
+	}
+	if err := writeJSONAtomic(filepath.Join(tmp, configFile), rec); err != nil {
+		return err
+	}
+	if err := writeJSONAtomic(filepath.Join(tmp, stateFile), &State{Status: StatusCreated}); err != nil {
+		return err
+	}
+	return os.Rename(tmp, r.containerDir(rec.ID))
+}
+
+// undoCreate releases what a failed or interrupted create took. It works
+// from rec as far as it got; every step tolerates what is already gone.
+func (r *Runtime) undoCreate(ctx context.Context, rec *record) {
+	r.release(ctx, rec, true)
+	_ = os.RemoveAll(filepath.Join(r.dir, tmpPrefix+rec.ID))
+}
+
+// release gives back what a container holds: volumes (anonymous ones
+// removed when removeAnonymous), the snapshot, the image hold and the
+// name.
+func (r *Runtime) release(ctx context.Context, rec *record, removeAnonymous bool) {
+	for _, m := range rec.Volumes {
+		if m.Type != MountVolume || m.Source == "" {
+			continue
+		}
+		_ = r.volumes.Release(ctx, m.Source, rec.ID)
+		if m.Anonymous && removeAnonymous {
+			_ = r.volumes.Remove(ctx, m.Source, false)
+		}
+	}
+	_ = r.snap.Remove(ctx, rec.ID)
+	if h, err := parseHash(rec.ImageID); err == nil {
+		_ = r.images.Release(ctx, h, rec.ID)
+	}
+	if rec.Name != "" {
+		p := filepath.Join(r.dir, namesDir, rec.Name)
+		if b, err := os.ReadFile(p); err == nil && string(b) == rec.ID {
+			_ = os.Remove(p)
+		}
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,3 @@
+// Package container runs images as isolated processes, in-process, with no
+// daemon and no helper binary.
+package container

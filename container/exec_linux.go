@@ -1,0 +1,268 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/internal/capability"
+	"github.com/berth-dev/berth/internal/cgroup"
+)
+
+// ExecConfig is a process to run in a running container (docker exec).
+type ExecConfig struct {
+	Cmd []string
+	// Env is merged over the container's environment.
+	Env []string
+	// User and WorkingDir default to the container's.
+	User       string
+	WorkingDir string
+	Tty        bool
+	Privileged bool
+	// Stdin, when set, is copied to the process; Stdout and Stderr receive
+	// its output (with a TTY, all on Stdout).
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// ExecProcess is a process started by Exec.
+type ExecProcess struct {
+	proc    *os.Process
+	pty     *os.File
+	stdinW  io.WriteCloser
+	done    chan struct{}
+	code    int
+	copiers sync.WaitGroup
+	closers []io.Closer
+}
+
+// Pid is the process's ID on the host.
+func (e *ExecProcess) Pid() int { return e.proc.Pid }
+
+// Wait waits for the process and its output, and returns its exit code
+// (128+n when killed by signal n). The process is reaped as soon as it
+// exits, whether or not anyone waits: an unreaped process of a container's
+// pid namespace would keep the container's first process from finishing.
+func (e *ExecProcess) Wait(ctx context.Context) (int, error) {
+	select {
+	case <-e.done:
+		return e.code, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (e *ExecProcess) reap() {
+	ps, _ := e.proc.Wait()
+	e.copiers.Wait()
+	for _, c := range e.closers {
+		_ = c.Close()
+	}
+	e.code = exitCode(ps)
+	close(e.done)
+}
+
+// Resize sets the size of the process's TTY.
+func (e *ExecProcess) Resize(rows, cols uint16) error {
+	if e.pty == nil {
+		return fmt.Errorf("exec process has no TTY: %w", ErrInvalid)
+	}
+	return pty.Setsize(e.pty, &pty.Winsize{Rows: rows, Cols: cols})
+}
+
+// Exec starts a process in the running container: in its namespaces,
+// cgroup and root, with its environment, user and working directory unless
+// cfg says otherwise, its capabilities and seccomp filter. It works from
+// any Go program: the namespaces are joined on a locked OS thread that is
+// thrown away afterwards, and the process runs the sealed binary first to
+// drop privileges before it execs the command. A command that cannot be
+// run gives an *ExitError (126 or 127).
+func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, error) {
+	if len(cfg.Cmd) == 0 || cfg.Cmd[0] == "" {
+		return nil, fmt.Errorf("exec in container %s: %w", c.ShortID(), ErrNoCommand)
+	}
+	rec, err := c.record()
+	if err != nil {
+		return nil, fmt.Errorf("exec in container %s: %w", c.ShortID(), err)
+	}
+	st, err := c.state()
+	if err != nil {
+		return nil, fmt.Errorf("exec in container %s: %w", c.ShortID(), err)
+	}
+	if st.Status != StatusRunning || !processAlive(st.Pid, st.PidStart) {
+		return nil, fmt.Errorf("exec in container %s: %w", c.ShortID(), &StateError{ID: c.id, Op: "exec in", Status: StatusExited})
+	}
+	caps, err := capabilities(rec.Config)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Privileged {
+		caps = capability.All()
+	}
+	env := rec.Env
+	if cfg.Tty {
+		env = mergeEnv(env, []string{"TERM=xterm"})
+	}
+	spec := processSpec{
+		Args: cfg.Cmd, Env: mergeEnv(env, cfg.Env), Cwd: firstNonEmpty(cfg.WorkingDir, rec.WorkingDir),
+		User: firstNonEmpty(cfg.User, rec.User), Caps: caps, Seccomp: !rec.Config.Privileged && !cfg.Privileged,
+	}
+	e := &ExecProcess{done: make(chan struct{})}
+	files, outputs, err := e.stdio(cfg)
+	if err != nil {
+		e.closeAll()
+		return nil, fmt.Errorf("exec in container %s: %w: %w", c.ShortID(), ErrSetup, err)
+	}
+	cg, err := cgroup.Load(cgroupPath(c.id))
+	if err != nil {
+		e.closeAll()
+		return nil, fmt.Errorf("exec in container %s: %w: %w", c.ShortID(), ErrSetup, err)
+	}
+	type result struct {
+		proc *os.Process
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		// This thread joins the container and is never given back: the
+		// goroutine exits locked, and Go ends the thread.
+		runtime.LockOSThread()
+		proc, err := joinAndSpawn(c.rt, st.Pid, files, cg, &spec)
+		res <- result{proc, err}
+	}()
+	r := <-res
+	for _, f := range files {
+		if f != nil && f != e.pty {
+			_ = f.Close()
+		}
+	}
+	if r.err != nil {
+		e.closeAll()
+		return nil, fmt.Errorf("exec in container %s: %w", c.ShortID(), r.err)
+	}
+	e.proc = r.proc
+	for _, o := range outputs {
+		e.copiers.Add(1)
+		go func() {
+			defer e.copiers.Done()
+			_, _ = io.Copy(o.w, o.r)
+		}()
+	}
+	go e.reap()
+	if cfg.Stdin != nil && e.stdinW != nil {
+		go func() {
+			_, _ = io.Copy(e.stdinW, cfg.Stdin)
+			if e.pty == nil {
+				_ = e.stdinW.Close()
+			}
+		}()
+	}
+	return e, nil
+}
+
+type output struct {
+	r io.Reader
+	w io.Writer
+}
+
+// joinAndSpawn enters the namespaces of the container process pid, except
+// the mount namespace, on the calling (locked) thread and starts the exec
+// child from it; the child joins the mount namespace itself (fd 5), on its
+// own main thread, so that the sealed binary is found through the host's
+// /proc.
+func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *processSpec) (*os.Process, error) {
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+	}()
+	kinds := []struct {
+		name string
+		flag int
+	}{{"ipc", unix.CLONE_NEWIPC}, {"uts", unix.CLONE_NEWUTS}, {"net", unix.CLONE_NEWNET}, {"pid", unix.CLONE_NEWPID}, {"cgroup", unix.CLONE_NEWCGROUP}, {"mnt", unix.CLONE_NEWNS}}
+	for _, k := range kinds {
+		fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/ns/"+k.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if k.name == "cgroup" {
+				fds = append(fds, -1)
+				continue
+			}
+			return nil, fmt.Errorf("%w: open %s namespace: %w", ErrSetup, k.name, err)
+		}
+		fds = append(fds, fd)
+	}
+	for i, k := range kinds[:len(kinds)-1] {
+		if fds[i] < 0 {
+			continue
+		}
+		if err := unix.Setns(fds[i], k.flag); err != nil {
+			return nil, fmt.Errorf("%w: join %s namespace: %w", ErrSetup, k.name, err)
+		}
+	}
+	mnt := os.NewFile(uintptr(fds[len(fds)-1]), "mnt")
+	fds = fds[:len(fds)-1]
+	defer mnt.Close()
+	return rt.spawn(files, "exec", false, 0, cg.Add, spec, mnt)
+}
+
+func (e *ExecProcess) stdio(cfg ExecConfig) ([3]*os.File, []output, error) {
+	var files [3]*os.File
+	var outs []output
+	if cfg.Tty {
+		master, slave, err := pty.Open()
+		if err != nil {
+			return files, nil, err
+		}
+		e.pty = master
+		e.closers = append(e.closers, master)
+		files = [3]*os.File{slave, slave, slave}
+		if cfg.Stdout != nil {
+			outs = append(outs, output{master, cfg.Stdout})
+		}
+		if cfg.Stdin != nil {
+			e.stdinW = master
+		}
+		return files, outs, nil
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return files, nil, err
+	}
+	files = [3]*os.File{null, null, null}
+	if cfg.Stdin != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return files, nil, err
+		}
+		files[0], e.stdinW = r, w
+	}
+	for i, w := range []io.Writer{cfg.Stdout, cfg.Stderr} {
+		if w == nil {
+			continue
+		}
+		r, pw, err := os.Pipe()
+		if err != nil {
+			return files, nil, err
+		}
+		files[i+1] = pw
+		e.closers = append(e.closers, r)
+		outs = append(outs, output{r, w})
+	}
+	return files, outs, nil
+}
+
+func (e *ExecProcess) closeAll() {
+	for _, c := range e.closers {
+		_ = c.Close()
+	}
+}

@@ -1,0 +1,135 @@
+package container
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/sys/mountinfo"
+	"github.com/stretchr/testify/require"
+
+	"github.com/berth-dev/berth/internal/privileged"
+	"github.com/berth-dev/berth/internal/testimage"
+)
+
+// testRuntime opens a runtime on a fresh root holding "busybox" and
+// checks, when the test ends, that it left no mounts, cgroups or
+// processes behind.
+func testRuntime(t *testing.T) (*Runtime, context.Context) {
+	t.Helper()
+	privileged.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	root := t.TempDir()
+	rt, err := Open(ctx, root)
+	require.NoError(t, err)
+	_, err = rt.Images().Write(ctx, testimage.Busybox(t), "busybox:latest")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ids, _ := rt.ids()
+		require.NoError(t, rt.Close())
+		// Detached containers: stop them through a fresh runtime.
+		for _, id := range ids {
+			c := &Container{rt: rt, id: id}
+			if st, err := c.state(); err == nil && st.Status == StatusRunning {
+				_ = c.Remove(context.Background(), RemoveOptions{Force: true, Volumes: true})
+			}
+		}
+		waitMonitorGone(t, root)
+		assertNoLeaks(t, root, ids)
+	})
+	return rt, ctx
+}
+
+// waitMonitorGone waits for the root's monitor, if any, to exit.
+func waitMonitorGone(t *testing.T, root string) {
+	sock := filepath.Join(root, dirName, monitorSock)
+	deadline := time.Now().Add(monitorIdle + 5*time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(sock); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("monitor of %s still running", root)
+}
+
+func assertNoLeaks(t *testing.T, root string, ids []string) {
+	t.Helper()
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(root))
+	require.NoError(t, err)
+	for _, m := range mounts {
+		t.Errorf("leaked mount %s", m.Mountpoint)
+	}
+	for _, id := range ids {
+		for _, ctl := range []string{"memory", "pids", "cpu", "unified"} {
+			if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", ctl, "berth", id)); err == nil {
+				t.Errorf("leaked cgroup %s/berth/%s", ctl, shortID(id))
+			}
+		}
+	}
+	out, _ := os.ReadDir("/proc")
+	for _, e := range out {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && bytes.Contains(b, []byte(envRoot+"="+root)) {
+			t.Errorf("leaked monitor process %s", e.Name())
+		}
+	}
+}
+
+// writeImage stores an image of busybox plus files under name.
+func writeImage(t *testing.T, rt *Runtime, name string, cfg v1.Config, files ...testimage.File) {
+	t.Helper()
+	if cfg.Env == nil {
+		cfg.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	}
+	layers := []v1.Layer{testimage.BusyboxLayer(t)}
+	if len(files) > 0 {
+		layers = append(layers, testimage.Layer(t, files...))
+	}
+	_, err := rt.Images().Write(context.Background(), testimage.Image(t, cfg, layers...), name)
+	require.NoError(t, err)
+}
+
+// run creates and starts a container attached, waits for it, and returns
+// its exit code and output.
+func run(t *testing.T, ctx context.Context, rt *Runtime, cfg Config) (int, string, string) {
+	t.Helper()
+	if cfg.Image == "" {
+		cfg.Image = "busybox"
+	}
+	c, err := rt.Create(ctx, cfg)
+	require.NoError(t, err)
+	var stdout, stderr bytes.Buffer
+	exited, errc := c.Wait(ctx, WaitNextExit)
+	require.NoError(t, c.Start(ctx, WithStdio(nil, &stdout, &stderr)))
+	select {
+	case s := <-exited:
+		return s.ExitCode, stdout.String(), stderr.String()
+	case err := <-errc:
+		t.Fatal(err)
+	}
+	return 0, "", ""
+}
+
+func sh(script string) []string { return []string{"sh", "-c", script} }
+
+func lines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }
+
+// lockedWriter serialises writes from the output goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  interface{ Write([]byte) (int, error) }
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}

@@ -1,0 +1,288 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/internal/testimage"
+)
+
+func TestRunOutputAndExitCodes(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	code, out, errOut := run(t, ctx, rt, Config{Cmd: sh("echo hello; echo oops >&2; exit 3")})
+	assert.Equal(t, 3, code)
+	assert.Equal(t, "hello\n", out)
+	assert.Equal(t, "oops\n", errOut)
+}
+
+func TestStartErrorsHaveDockerExitCodes(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	for _, tc := range []struct {
+		cmd      []string
+		code     int
+		sentinel error
+	}{
+		{[]string{"no-such-command"}, 127, ErrCommandNotFound},
+		{[]string{"/no/such/path"}, 127, ErrCommandNotFound},
+		{[]string{"/etc"}, 126, ErrCannotExecute},
+		{[]string{"/etc/passwd"}, 126, ErrCannotExecute},
+	} {
+		c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: tc.cmd})
+		require.NoError(t, err)
+		err = c.Start(ctx)
+		var exitErr *ExitError
+		require.ErrorAs(t, err, &exitErr, "%v", tc.cmd)
+		assert.Equal(t, tc.code, exitErr.Code, "%v", tc.cmd)
+		assert.ErrorIs(t, err, tc.sentinel)
+		info, err := c.Inspect(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, StatusExited, info.State.Status)
+		assert.Equal(t, tc.code, info.State.ExitCode)
+		assert.NotEmpty(t, info.State.Error)
+	}
+}
+
+func TestEntrypointAndCmdFollowDockerRules(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	writeImage(t, rt, "ep", v1.Config{Entrypoint: []string{"echo", "ep"}, Cmd: []string{"img-cmd"}})
+	writeImage(t, rt, "shellform", v1.Config{Cmd: []string{"/bin/sh", "-c", "echo $GREETING from shell"}, Env: []string{"PATH=/bin", "GREETING=hi"}})
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Image: "ep"}, "ep img-cmd\n"},
+		{Config{Image: "ep", Cmd: []string{"mine"}}, "ep mine\n"},
+		{Config{Image: "ep", Entrypoint: []string{"echo"}}, "\n"}, // image CMD cleared
+		{Config{Image: "ep", Entrypoint: []string{"echo"}, Cmd: []string{"x"}}, "x\n"},
+		{Config{Image: "shellform"}, "hi from shell\n"},
+		{Config{Image: "shellform", Env: []string{"GREETING=bye"}}, "bye from shell\n"},
+	} {
+		code, out, _ := run(t, ctx, rt, tc.cfg)
+		assert.Equal(t, 0, code)
+		assert.Equal(t, tc.want, out, "%+v", tc.cfg)
+	}
+	writeImage(t, rt, "nocmd", v1.Config{})
+	_, err := rt.Create(ctx, Config{Image: "nocmd"})
+	assert.ErrorIs(t, err, ErrNoCommand)
+}
+
+func TestEnvUserWorkdirHostname(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	writeImage(t, rt, "app", v1.Config{
+		User: "nobody", WorkingDir: "/app/data", Env: []string{"PATH=/bin", "A=image", "B=image"},
+		Cmd: sh(`echo "$A $B $C|$(id -u):$(id -g)|$(pwd)|$(hostname)|$HOSTNAME|$HOME"`),
+	})
+	c, err := rt.Create(ctx, Config{Image: "app"})
+	require.NoError(t, err)
+	code, out, _ := runContainer(t, ctx, c)
+	require.Equal(t, 0, code)
+	short := c.ID()[:12]
+	assert.Equal(t, "image image |65534:65534|/app/data|"+short+"|"+short+"|/nonexistent\n", out)
+
+	code, out, _ = run(t, ctx, rt, Config{Image: "app", Env: []string{"B=mine", "C=new"}, User: "1000:2000", WorkingDir: "/w", Hostname: "box"})
+	require.Equal(t, 0, code)
+	assert.Equal(t, "image mine new|1000:2000|/w|box|box|/\n", out)
+
+	code, out, _ = run(t, ctx, rt, Config{Cmd: []string{"id"}, User: "root:nogroup"})
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "uid=0(root) gid=65534(nogroup)")
+
+	c, err = rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"true"}, User: "nosuchuser"})
+	require.NoError(t, err)
+	err = c.Start(ctx)
+	assert.ErrorIs(t, err, ErrNoSuchUser)
+	assert.ErrorContains(t, err, "unable to find user nosuchuser")
+}
+
+func runContainer(t *testing.T, ctx context.Context, c *Container) (int, string, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	exited, errc := c.Wait(ctx, WaitNextExit)
+	require.NoError(t, c.Start(ctx, WithStdio(nil, &lockedWriter{w: &stdout}, &lockedWriter{w: &stderr})))
+	select {
+	case s := <-exited:
+		return s.ExitCode, stdout.String(), stderr.String()
+	case err := <-errc:
+		t.Fatal(err)
+	}
+	return 0, "", ""
+}
+
+func TestStopKillRestart(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"sleep", "100"}})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	info, err := c.Inspect(ctx)
+	require.NoError(t, err)
+	require.True(t, info.State.Running)
+	first := info.State.StartedAt
+
+	// Like docker: a PID 1 without a handler ignores SIGTERM, so Stop
+	// kills it after the timeout.
+	require.NoError(t, c.Stop(ctx, 200*time.Millisecond))
+	info, err = c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, StatusExited, info.State.Status)
+	assert.Equal(t, 137, info.State.ExitCode, "SIGKILL: 128+9")
+
+	require.NoError(t, c.Restart(ctx, time.Second))
+	info, err = c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.True(t, info.State.Running)
+	assert.True(t, info.State.StartedAt.After(first))
+	require.NoError(t, c.Kill(ctx, syscall.SIGKILL))
+	s, err := c.WaitExit(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 137, s.ExitCode)
+	assert.ErrorIs(t, c.Kill(ctx, syscall.SIGKILL), ErrNotRunning)
+
+	// The stop signal reaches a process that handles it.
+	c, err = rt.Create(ctx, Config{Image: "busybox", Cmd: sh("trap 'echo bye; exit 3' USR1; while true; do sleep 0.05; done"), StopSignal: "SIGUSR1"})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, c.Stop(ctx, 5*time.Second))
+	info, err = c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, info.State.ExitCode)
+
+	// A process that ignores the stop signal is killed after the timeout.
+	c, err = rt.Create(ctx, Config{Image: "busybox", Cmd: sh("trap '' TERM; while true; do sleep 0.05; done"), StopSignal: "TERM"})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	time.Sleep(100 * time.Millisecond)
+	began := time.Now()
+	require.NoError(t, c.Stop(ctx, 300*time.Millisecond))
+	assert.GreaterOrEqual(t, time.Since(began), 300*time.Millisecond)
+	info, err = c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 137, info.State.ExitCode)
+}
+
+func TestNamesIDsAndRemove(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Name: "web", Cmd: []string{"sleep", "100"}})
+	require.NoError(t, err)
+	assert.Len(t, c.ID(), 64)
+	for _, ref := range []string{"web", "/web", c.ID(), c.ID()[:5]} {
+		got, err := rt.Get(ctx, ref)
+		require.NoError(t, err, ref)
+		assert.Equal(t, c.ID(), got.ID())
+	}
+	_, err = rt.Get(ctx, "nope")
+	assert.ErrorIs(t, err, ErrNotFound)
+
+	_, err = rt.Create(ctx, Config{Image: "busybox", Name: "web", Cmd: []string{"true"}})
+	assert.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, `name "/web" is already in use`)
+	_, err = rt.Create(ctx, Config{Image: "busybox", Name: "bad name!"})
+	assert.ErrorIs(t, err, ErrInvalid)
+	_, err = rt.Create(ctx, Config{Image: "no-such-image"})
+	assert.ErrorIs(t, err, image.ErrNotFound)
+
+	gen, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"true"}})
+	require.NoError(t, err)
+	name, err := gen.Name(ctx)
+	require.NoError(t, err)
+	assert.Regexp(t, `^[a-z]+_[a-z]+[0-9]*$`, name)
+
+	// The image is held while containers use it.
+	_, err = rt.Images().Remove(ctx, "busybox", false)
+	assert.ErrorIs(t, err, image.ErrInUse)
+
+	require.NoError(t, c.Start(ctx))
+	err = c.Remove(ctx, RemoveOptions{})
+	assert.ErrorIs(t, err, ErrInUse)
+	require.NoError(t, c.Remove(ctx, RemoveOptions{Force: true}))
+	_, err = c.Inspect(ctx)
+	assert.ErrorIs(t, err, ErrNotFound)
+	require.NoError(t, gen.Remove(ctx, RemoveOptions{}))
+
+	// Nothing of them is left, and the name is free again.
+	entries, err := os.ReadDir(filepath.Join(rt.dir, snapshotsDir))
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+	entries, err = os.ReadDir(filepath.Join(rt.dir, namesDir))
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+	_, err = rt.Images().Remove(ctx, "busybox", false)
+	require.NoError(t, err, "no container holds the image any more")
+}
+
+func TestBadInputLeavesNothing(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	bad := []Config{
+		{Image: "busybox", Mounts: []Mount{{Type: MountBind, Source: "relative", Target: "/x"}}},
+		{Image: "busybox", Mounts: []Mount{{Type: MountTmpfs, Target: "/a"}, {Type: MountTmpfs, Target: "/a"}}},
+		{Image: "busybox", Resources: Resources{Memory: 1024}},
+		{Image: "busybox", Resources: Resources{NanoCPUs: 1000e9}},
+		{Image: "busybox", CapAdd: []string{"CAP_NOPE"}},
+		{Image: "busybox", StopSignal: "SIGNOPE"},
+		{Image: "busybox", WorkingDir: "relative"},
+		{Image: "busybox", NetworkMode: "bridge"},
+	}
+	for _, cfg := range bad {
+		_, err := rt.Create(ctx, cfg)
+		assert.Error(t, err, "%+v", cfg)
+		assert.True(t, errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotSupported), "%+v: %v", cfg, err)
+	}
+	entries, err := os.ReadDir(rt.dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.Contains(t, []string{namesDir, snapshotsDir, lockName}, e.Name())
+	}
+	entries, err = os.ReadDir(filepath.Join(rt.dir, namesDir))
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
+
+func TestListFilters(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	writeImage(t, rt, "other", v1.Config{Cmd: []string{"true"}})
+	a, err := rt.Create(ctx, Config{Image: "busybox", Name: "aa", Labels: map[string]string{"tier": "web"}, Cmd: []string{"sleep", "100"}})
+	require.NoError(t, err)
+	require.NoError(t, a.Start(ctx))
+	b, err := rt.Create(ctx, Config{Image: "other", Name: "bb"})
+	require.NoError(t, err)
+	_, _, _ = runContainer(t, ctx, b)
+	_, err = rt.Create(ctx, Config{Image: "busybox", Name: "cc", Cmd: []string{"true"}})
+	require.NoError(t, err)
+
+	names := func(opts ListOptions) []string {
+		infos, err := rt.List(ctx, opts)
+		require.NoError(t, err)
+		var out []string
+		for _, i := range infos {
+			out = append(out, strings.TrimPrefix(i.Name, "/"))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"aa"}, names(ListOptions{}))
+	assert.Equal(t, []string{"cc", "bb", "aa"}, names(ListOptions{All: true}))
+	assert.Equal(t, []string{"bb"}, names(ListOptions{All: true, Filters: map[string][]string{"status": {"exited"}}}))
+	assert.Equal(t, []string{"cc"}, names(ListOptions{All: true, Filters: map[string][]string{"status": {"created"}}}))
+	assert.Equal(t, []string{"aa"}, names(ListOptions{All: true, Filters: map[string][]string{"label": {"tier=web"}}}))
+	assert.Equal(t, []string{"bb"}, names(ListOptions{All: true, Filters: map[string][]string{"ancestor": {"other"}}}))
+	assert.Equal(t, []string{"bb"}, names(ListOptions{All: true, Filters: map[string][]string{"exited": {"0"}}}))
+	assert.Equal(t, []string{"aa"}, names(ListOptions{All: true, Filters: map[string][]string{"name": {"^aa$"}}}))
+	_, err = rt.List(ctx, ListOptions{Filters: map[string][]string{"bogus": {"x"}}})
+	assert.ErrorIs(t, err, ErrInvalid)
+
+	removed, err := rt.Prune(ctx)
+	require.NoError(t, err)
+	assert.Len(t, removed, 2)
+	assert.Equal(t, []string{"aa"}, names(ListOptions{All: true}))
+	_ = testimage.Epoch
+}

@@ -1,0 +1,84 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// lock takes the runtime's exclusive lock (ROOT/container/lock), held
+// around create, remove and names, across processes.
+func (r *Runtime) lock(ctx context.Context) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(r.dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := flock(ctx, f, true); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// lock takes the container's exclusive lock (a flock on its directory),
+// held around state changes, across processes.
+func (c *Container) lock(ctx context.Context) (func(), error) {
+	f, err := os.Open(c.dir())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no such container: %s: %w", c.id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := flock(ctx, f, true); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// tryLockDir takes an exclusive flock on dir without waiting; false when
+// another holder has it.
+func tryLockDir(dir string) (func(), bool) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, false
+	}
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() { f.Close() }, true
+}
+
+func flock(ctx context.Context, f *os.File, exclusive bool) error {
+	how := unix.LOCK_SH
+	if exclusive {
+		how = unix.LOCK_EX
+	}
+	backoff := 100 * time.Microsecond
+	for {
+		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case !errors.Is(err, unix.EWOULDBLOCK):
+			return fmt.Errorf("flock %s: %w", f.Name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for lock %s: %w", f.Name(), ctx.Err())
+		case <-time.After(backoff):
+		}
+		if backoff < 10*time.Millisecond {
+			backoff *= 2
+		}
+	}
+}

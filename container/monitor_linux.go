@@ -1,0 +1,415 @@
+package container
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// The monitor: one process per root that starts and watches the root's
+// detached containers. It is the embedding binary re-executed (sealed, as
+// for containers) in a session of its own, so it outlives the program
+// that asked for it; it is the parent of its containers, keeps their logs,
+// records their exits and removes the --rm ones. Programs talk to it over
+// ROOT/container/monitor.sock, one JSON request per connection. It exits
+// once it has watched no container for monitorIdle; the next detached
+// start starts it again. One shared monitor, not one per container: a
+// detached container costs the host a goroutine and two pipes, not a
+// process.
+const (
+	monitorSock      = "monitor.sock"
+	monitorStartLock = "monitor.lock" // held while a monitor starts or stops
+	monitorLog       = "monitor.log"
+	monitorIdle      = 2 * time.Second
+)
+
+type monitorRequest struct {
+	Op         string // "start", "attach", "resize"
+	ID         string
+	Stdin      bool   `json:",omitempty"`
+	Rows, Cols uint16 `json:",omitempty"`
+}
+
+type monitorReply struct {
+	Error string     `json:",omitempty"`
+	Kind  string     `json:",omitempty"` // sentinel the error wraps
+	Exit  *ExitError `json:",omitempty"`
+}
+
+var errorKinds = map[string]error{
+	"notfound": ErrNotFound, "conflict": ErrConflict, "invalid": ErrInvalid, "inuse": ErrInUse,
+	"notrunning": ErrNotRunning, "setup": ErrSetup, "closed": ErrClosed,
+}
+
+func replyFor(err error) monitorReply {
+	if err == nil {
+		return monitorReply{}
+	}
+	rep := monitorReply{Error: err.Error()}
+	var exitErr *ExitError
+	if errors.As(err, &exitErr) {
+		rep.Exit = exitErr
+		return rep
+	}
+	for k, s := range errorKinds {
+		if errors.Is(err, s) {
+			rep.Kind = k
+		}
+	}
+	return rep
+}
+
+func (rep monitorReply) err() error {
+	switch {
+	case rep.Error == "":
+		return nil
+	case rep.Exit != nil:
+		return rep.Exit
+	case errorKinds[rep.Kind] != nil:
+		return fmt.Errorf("%s: %w", rep.Error, monitorError{errorKinds[rep.Kind]})
+	default:
+		return errors.New(rep.Error)
+	}
+}
+
+// monitorError carries a sentinel across the socket without repeating its
+// text.
+type monitorError struct{ sentinel error }
+
+func (e monitorError) Error() string { return "(monitor)" }
+func (e monitorError) Unwrap() error { return e.sentinel }
+
+// monitorCall sends req to the root's monitor, starting it if needed, and
+// returns the connection after a successful reply (for streams).
+func (r *Runtime) monitorCall(ctx context.Context, req monitorRequest) (net.Conn, error) {
+	conn, err := r.dialMonitor(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: monitor: %w", ErrSetup, err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	if err := json.NewEncoder(conn).Encode(req); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("%w: monitor: %w", ErrSetup, err)
+	}
+	var rep monitorReply
+	if err := readJSONLine(conn, &rep); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("%w: monitor: %w", ErrSetup, err)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	if err := rep.err(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// readJSONLine reads one JSON line byte by byte, so that nothing of the
+// stream after it is consumed.
+func readJSONLine(conn net.Conn, v any) error {
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		if _, err := conn.Read(b); err != nil {
+			return err
+		}
+		if b[0] == '\n' {
+			return json.Unmarshal(line, v)
+		}
+		line = append(line, b[0])
+	}
+}
+
+func (r *Runtime) monitorStart(ctx context.Context, id string) error {
+	conn, err := r.monitorCall(ctx, monitorRequest{Op: "start", ID: id})
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", shortID(id), err)
+	}
+	return conn.Close()
+}
+
+func (r *Runtime) dialMonitor(ctx context.Context) (net.Conn, error) {
+	sock := filepath.Join(r.dir, monitorSock)
+	var d net.Dialer
+	if conn, err := d.DialContext(ctx, "unix", sock); err == nil {
+		return conn, nil
+	}
+	f, err := os.OpenFile(filepath.Join(r.dir, monitorStartLock), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := flock(ctx, f, true); err != nil {
+		return nil, err
+	}
+	if conn, err := d.DialContext(ctx, "unix", sock); err == nil {
+		return conn, nil
+	}
+	if err := r.spawnMonitor(); err != nil {
+		return nil, err
+	}
+	return d.DialContext(ctx, "unix", sock)
+}
+
+// spawnMonitor starts the monitor and waits until it listens. The caller
+// holds the start lock.
+func (r *Runtime) spawnMonitor() error {
+	exe, err := sealedExe()
+	if err != nil {
+		return err
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	logf, err := os.OpenFile(filepath.Join(r.dir, monitorLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer readyR.Close()
+	root, err := filepath.Abs(r.root)
+	if err != nil {
+		readyW.Close()
+		return err
+	}
+	proc, err := os.StartProcess(sealedPath(exe), []string{"berth-monitor"}, &os.ProcAttr{
+		Dir:   "/",
+		Env:   []string{envReexec + "=monitor", envRoot + "=" + root},
+		Files: []*os.File{null, null, logf, readyW},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	readyW.Close()
+	if err != nil {
+		return err
+	}
+	go func() { _, _ = proc.Wait() }() // reaped if it dies while we live
+	b, _ := io.ReadAll(readyR)
+	if string(b) != "ready" {
+		return fmt.Errorf("monitor did not start: %q (see %s)", b, monitorLog)
+	}
+	return nil
+}
+
+// monitorMain is the monitor process. It never returns.
+func monitorMain(root string) {
+	ready := os.NewFile(3, "ready")
+	fail := func(err error) {
+		fmt.Fprintf(os.Stderr, "%s berth monitor: %v\n", time.Now().Format(time.RFC3339), err)
+		_, _ = ready.WriteString(err.Error())
+		os.Exit(1)
+	}
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGTERM)
+	ctx := context.Background()
+	rt, err := Open(ctx, root)
+	if err != nil {
+		fail(err)
+	}
+	m := &monitor{rt: rt, sock: filepath.Join(rt.dir, monitorSock)}
+	if err := m.listen(); err != nil {
+		fail(err)
+	}
+	_, _ = ready.WriteString("ready")
+	ready.Close()
+	m.serve()
+	os.Exit(0)
+}
+
+type monitor struct {
+	rt       *Runtime
+	sock     string
+	l        net.Listener
+	inflight sync.WaitGroup
+	lastBusy time.Time
+	mu       sync.Mutex
+}
+
+func (m *monitor) listen() error {
+	_ = os.Remove(m.sock)
+	l, err := net.Listen("unix", m.sock)
+	if err != nil {
+		return err
+	}
+	m.l = l
+	return nil
+}
+
+func (m *monitor) busy() bool {
+	m.rt.mu.Lock()
+	n := len(m.rt.live)
+	m.rt.mu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n > 0 {
+		m.lastBusy = time.Now()
+	}
+	return n > 0 || time.Since(m.lastBusy) < monitorIdle
+}
+
+// serve accepts requests until the monitor has been idle for monitorIdle.
+// Stopping takes the start lock, so no program starts a second monitor
+// or talks to one that is going away.
+func (m *monitor) serve() {
+	m.lastBusy = time.Now()
+	go func() {
+		for {
+			conn, err := m.l.Accept()
+			if err != nil {
+				return
+			}
+			m.inflight.Add(1)
+			m.mu.Lock()
+			m.lastBusy = time.Now()
+			m.mu.Unlock()
+			go func() {
+				defer m.inflight.Done()
+				m.handle(conn)
+			}()
+		}
+	}()
+	for {
+		time.Sleep(monitorIdle / 4)
+		if m.busy() {
+			continue
+		}
+		f, err := os.OpenFile(filepath.Join(m.rt.dir, monitorStartLock), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			continue
+		}
+		if flock(context.Background(), f, true) != nil {
+			f.Close()
+			continue
+		}
+		_ = m.l.Close()
+		m.inflight.Wait()
+		if m.busy() {
+			if err := m.listen(); err == nil {
+				f.Close()
+				m.serve()
+				return
+			}
+		}
+		_ = os.Remove(m.sock)
+		f.Close()
+		return
+	}
+}
+
+func (m *monitor) handle(conn net.Conn) {
+	defer conn.Close()
+	var req monitorRequest
+	if err := readJSONLine(conn, &req); err != nil {
+		return
+	}
+	reply := func(err error) bool {
+		b, _ := json.Marshal(replyFor(err))
+		_, werr := conn.Write(append(b, '\n'))
+		return err == nil && werr == nil
+	}
+	ctx := context.Background()
+	switch req.Op {
+	case "start":
+		reply(m.rt.startLocal(ctx, req.ID, startOptions{}, true))
+	case "resize":
+		p := m.rt.liveProcess(req.ID)
+		if p == nil {
+			reply(fmt.Errorf("container %s: %w", shortID(req.ID), ErrNotRunning))
+			return
+		}
+		reply(p.resize(req.Rows, req.Cols))
+	case "attach":
+		p := m.rt.liveProcess(req.ID)
+		if p == nil {
+			reply(fmt.Errorf("container %s: %w", shortID(req.ID), ErrNotRunning))
+			return
+		}
+		if !reply(nil) {
+			return
+		}
+		var wmu sync.Mutex
+		frame := func(stream byte) io.Writer {
+			return writerFunc(func(b []byte) (int, error) {
+				wmu.Lock()
+				defer wmu.Unlock()
+				var h [8]byte
+				h[0] = stream
+				binary.BigEndian.PutUint32(h[4:], uint32(len(b)))
+				if _, err := conn.Write(h[:]); err != nil {
+					return 0, err
+				}
+				return conn.Write(b)
+			})
+		}
+		a := p.attach(frame(1), frame(2))
+		if req.Stdin && p.stdin != nil {
+			go func() {
+				_, _ = io.Copy(p.stdin, conn)
+				p.detach(a) // the client went away
+			}()
+		} else {
+			go func() {
+				_, _ = io.Copy(io.Discard, conn)
+				p.detach(a)
+			}()
+		}
+		<-a.done
+	default:
+		reply(fmt.Errorf("unknown monitor request %q: %w", req.Op, ErrInvalid))
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+func (p *process) resize(rows, cols uint16) error {
+	if p.pty == nil {
+		return fmt.Errorf("container has no TTY: %w", ErrInvalid)
+	}
+	return pty.Setsize(p.pty, &pty.Winsize{Rows: rows, Cols: cols})
+}
+
+// demux reads docker's multiplexed stream (an 8-byte header: stream, 0, 0,
+// 0, big-endian length) into stdout and stderr.
+func demux(r io.Reader, stdout, stderr io.Writer) error {
+	br := bufio.NewReader(r)
+	var h [8]byte
+	for {
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		w := stdout
+		if h[0] == 2 && stderr != nil {
+			w = stderr
+		}
+		if w == nil {
+			w = io.Discard
+		}
+		if _, err := io.CopyN(w, br, int64(binary.BigEndian.Uint32(h[4:]))); err != nil {
+			return err
+		}
+	}
+}

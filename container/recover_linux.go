@@ -1,0 +1,111 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/berth-dev/berth/internal/cgroup"
+)
+
+// recover settles what an earlier program left in the root: half-created
+// or half-removed containers (.tmp-ID directories nobody holds) are undone,
+// and running containers nobody watches any more are settled.
+func (r *Runtime) recover(ctx context.Context) error {
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		id, ok := strings.CutPrefix(e.Name(), tmpPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(r.dir, e.Name())
+		unlock, ok := tryLockDir(dir)
+		if !ok {
+			continue // being created or removed by a live program
+		}
+		var rec record
+		if readJSON(filepath.Join(dir, configFile), &rec) == nil {
+			r.release(ctx, &rec, true)
+		}
+		removeCgroup(id)
+		_ = os.RemoveAll(dir)
+		unlock()
+	}
+	ids, err := r.ids()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := r.reconcile(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcile settles a container recorded as running whose watcher (the
+// program that started it, or the monitor) is gone. If its process still
+// runs, nothing collects its output or exit any more, so it is killed;
+// then it is marked exited with code 255 (the code is unknown), its cgroup
+// removed, and it is removed if it was to be.
+func (r *Runtime) reconcile(ctx context.Context, id string) error {
+	c := &Container{rt: r, id: id}
+	st, err := c.state()
+	if err != nil || st.Status != StatusRunning || r.watched(id) || processAlive(st.Owner, st.OwnerStart) {
+		return err
+	}
+	unlock, err := c.lock(ctx)
+	if err != nil {
+		return err
+	}
+	st, err = c.state()
+	if err != nil || st.Status != StatusRunning || processAlive(st.Owner, st.OwnerStart) {
+		unlock()
+		return err
+	}
+	if processAlive(st.Pid, st.PidStart) {
+		_ = syscall.Kill(st.Pid, syscall.SIGKILL)
+		for i := 0; i < 500 && processAlive(st.Pid, st.PidStart); i++ {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	removeCgroup(id)
+	st.Status, st.ExitCode, st.FinishedAt = StatusExited, 255, time.Now().UTC()
+	st.Error = "the program watching the container exited"
+	st.Pid, st.PidStart, st.Owner, st.OwnerStart = 0, 0, 0, 0
+	err = c.saveState(st)
+	unlock()
+	if err != nil {
+		return err
+	}
+	if rec, err := c.record(); err == nil && rec.Config.AutoRemove {
+		return c.Remove(ctx, RemoveOptions{Volumes: true})
+	}
+	return nil
+}
+
+// removeCgroup kills what is left in a container's cgroup and deletes it.
+func removeCgroup(id string) {
+	cg, err := cgroup.Load(cgroupPath(id))
+	if err != nil {
+		return
+	}
+	_ = cg.Kill()
+	for range 50 {
+		if cg.Delete() == nil {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func parseHash(s string) (v1.Hash, error) { return v1.NewHash(s) }

@@ -1,0 +1,318 @@
+package container
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/internal/volume"
+	"github.com/berth-dev/berth/layer"
+)
+
+// Names inside a runtime's directory, ROOT/container.
+const (
+	dirName       = "container"
+	lockName      = "lock"      // exclusive flock around create, remove and names
+	namesDir      = "names"     // names/NAME holds the ID of the container named NAME
+	snapshotsDir  = "snapshots" // root filesystems (layer's overlay snapshotter)
+	tmpPrefix     = ".tmp-"     // a container being created
+	configFile    = "config.json"
+	stateFile     = "state.json"
+	rootfsDirName = "rootfs"
+)
+
+// Runtime owns a root directory's containers and volumes. It is safe for
+// many goroutines, and several processes may open one root at once.
+type Runtime struct {
+	root    string // ROOT
+	dir     string // ROOT/container
+	images  *image.Store
+	ownsImg bool
+	volumes *volume.Store
+	snap    layer.Snapshotter
+
+	mu      sync.Mutex
+	closed  bool
+	live    map[string]*process // containers this process started and watches
+	changed map[string]chan struct{}
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	images *image.Store
+}
+
+// WithImageStore makes the runtime use an image store the caller opened
+// (on the same root); by default Open opens its own.
+func WithImageStore(s *image.Store) Option {
+	return func(o *options) { o.images = s }
+}
+
+// Open opens the runtime rooted at root (containers under ROOT/container,
+// volumes under ROOT/volumes, images in ROOT's image store), creating it
+// when missing. It recovers from what a killed program left: containers
+// whose process died meanwhile are marked exited and their cgroups
+// removed, and half-created containers are deleted.
+func Open(ctx context.Context, root string, opts ...Option) (*Runtime, error) {
+	if err := supported(); err != nil {
+		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r := &Runtime{
+		root:    root,
+		dir:     filepath.Join(root, dirName),
+		images:  o.images,
+		live:    map[string]*process{},
+		changed: map[string]chan struct{}{},
+	}
+	for _, d := range []string{r.dir, filepath.Join(r.dir, namesDir)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("open container runtime: %w", err)
+		}
+	}
+	var err error
+	if r.images == nil {
+		if r.images, err = image.Open(ctx, root); err != nil {
+			return nil, fmt.Errorf("open container runtime: %w", err)
+		}
+		r.ownsImg = true
+	}
+	if r.volumes, err = volume.Open(ctx, root); err != nil {
+		r.closeImages()
+		return nil, fmt.Errorf("open container runtime: %w", err)
+	}
+	if r.snap, err = layer.NewSnapshotter(filepath.Join(r.dir, snapshotsDir)); err != nil {
+		r.closeImages()
+		return nil, fmt.Errorf("open container runtime: %w", err)
+	}
+	if err := r.recover(ctx); err != nil {
+		r.closeImages()
+		return nil, fmt.Errorf("open container runtime: %w", err)
+	}
+	return r, nil
+}
+
+func (r *Runtime) closeImages() {
+	if r.ownsImg {
+		_ = r.images.Close()
+	}
+}
+
+// Images is the image store the runtime creates containers from.
+func (r *Runtime) Images() *image.Store { return r.images }
+
+// Close stops every container this program started attached (they live as
+// long as the program) and releases the runtime. Detached containers keep
+// running under the root's monitor.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	procs := make([]*process, 0, len(r.live))
+	for _, p := range r.live {
+		procs = append(procs, p)
+	}
+	r.mu.Unlock()
+	for _, p := range procs {
+		p.kill()
+		<-p.done
+	}
+	r.closeImages()
+	return nil
+}
+
+func (r *Runtime) containerDir(id string) string { return filepath.Join(r.dir, id) }
+
+// newID returns 64 random hex characters that are not all digits (so a
+// prefix is never mistaken for a number, as Docker does).
+func newID() string {
+	for {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		if strings.ContainsAny(id[:12], "abcdef") {
+			return id
+		}
+	}
+}
+
+// Get returns the container with this name, ID or unique ID prefix.
+func (r *Runtime) Get(ctx context.Context, nameOrID string) (*Container, error) {
+	id, err := r.resolve(nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	return &Container{rt: r, id: id}, nil
+}
+
+func (r *Runtime) resolve(nameOrID string) (string, error) {
+	ref := strings.TrimPrefix(nameOrID, "/")
+	if ref == "" {
+		return "", fmt.Errorf("no such container: %q: %w", nameOrID, ErrNotFound)
+	}
+	if b, err := os.ReadFile(filepath.Join(r.dir, namesDir, ref)); err == nil && !strings.Contains(ref, "/") {
+		id := string(b)
+		if _, err := os.Stat(filepath.Join(r.dir, id, configFile)); err == nil {
+			return id, nil
+		}
+	}
+	if isHex(ref) {
+		if len(ref) == 64 {
+			if _, err := os.Stat(filepath.Join(r.dir, ref, configFile)); err == nil {
+				return ref, nil
+			}
+		} else {
+			ids, err := r.ids()
+			if err != nil {
+				return "", err
+			}
+			var match []string
+			for _, id := range ids {
+				if strings.HasPrefix(id, ref) {
+					match = append(match, id)
+				}
+			}
+			switch len(match) {
+			case 1:
+				return match[0], nil
+			case 0:
+			default:
+				return "", fmt.Errorf("multiple IDs found with provided prefix: %s: %w", ref, ErrConflict)
+			}
+		}
+	}
+	return "", fmt.Errorf("no such container: %s: %w", nameOrID, ErrNotFound)
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ids lists the IDs of every complete container.
+func (r *Runtime) ids() ([]string, error) {
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && len(e.Name()) == 64 && isHex(e.Name()) {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}
+
+// ListOptions selects containers, as docker ps's flags and filters do.
+type ListOptions struct {
+	// All includes containers that are not running.
+	All bool
+	// Filters, each a list of accepted values (any may match); different
+	// filters must all match. Keys as docker ps --filter: "id", "name",
+	// "label" ("key" or "key=value"), "status", "ancestor", "exited".
+	Filters map[string][]string
+}
+
+// List returns the containers the options select, newest first.
+func (r *Runtime) List(ctx context.Context, opts ListOptions) ([]*Info, error) {
+	f, err := compileFilters(opts.Filters)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := r.ids()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Info
+	for _, id := range ids {
+		c := &Container{rt: r, id: id}
+		info, err := c.Inspect(ctx)
+		if errors.Is(err, ErrNotFound) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !opts.All && !info.State.Running && len(f.status) == 0 {
+			continue
+		}
+		if !f.match(ctx, r, info) {
+			continue
+		}
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b *Info) int { return b.Created.Compare(a.Created) })
+	return out, nil
+}
+
+// Prune removes every stopped container and returns their IDs.
+func (r *Runtime) Prune(ctx context.Context) ([]string, error) {
+	infos, err := r.List(ctx, ListOptions{All: true})
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, info := range infos {
+		if info.State.Running {
+			continue
+		}
+		c := &Container{rt: r, id: info.ID}
+		if err := c.Remove(ctx, RemoveOptions{}); err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		removed = append(removed, info.ID)
+	}
+	return removed, errors.Join(errs...)
+}
+
+// notify wakes the waiters of a container's state.
+func (r *Runtime) notify(id string) {
+	r.mu.Lock()
+	if ch, ok := r.changed[id]; ok {
+		close(ch)
+		delete(r.changed, id)
+	}
+	r.mu.Unlock()
+}
+
+// changes returns a channel closed at the next local change of id's state.
+func (r *Runtime) changes(id string) <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch, ok := r.changed[id]
+	if !ok {
+		ch = make(chan struct{})
+		r.changed[id] = ch
+	}
+	return ch
+}
+
+// pollInterval is how often a waiter re-reads the state of a container
+// another process watches.
+const pollInterval = 20 * time.Millisecond

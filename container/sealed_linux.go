@@ -1,0 +1,108 @@
+package container
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// The binary a container's child runs must not be reachable for writing
+// from inside the container (the runc CVE-2019-5736 class: a container
+// process opens /proc/PID/exe of the child while the child still runs the
+// host binary, and writes through it once the child has exec'd). berth
+// re-executes a sealed view of its own binary, never the file itself:
+//
+//  1. a private, read-only overlayfs mount of the binary's directory made
+//     with the new mount API and never attached anywhere (runc 1.2's
+//     approach): a write through /proc/PID/exe fails with EROFS, and it
+//     costs one mount per program, not a copy per container;
+//  2. failing that, a sealed memfd copy of the binary.
+//
+// The child also makes itself non-dumpable at once, so processes in the
+// container cannot open its /proc files before it execs.
+var sealed struct {
+	once sync.Once
+	file *os.File
+	err  error
+}
+
+// sealedExe returns an open file of the sealed binary; its path for exec
+// is /proc/self/fd/N.
+func sealedExe() (*os.File, error) {
+	sealed.once.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			sealed.err = fmt.Errorf("find own binary: %w", err)
+			return
+		}
+		if f, err := overlayExe(exe); err == nil {
+			sealed.file = f
+			return
+		}
+		sealed.file, sealed.err = memfdExe()
+	})
+	return sealed.file, sealed.err
+}
+
+func overlayExe(exe string) (*os.File, error) {
+	dir, name := filepath.Split(exe)
+	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fsfd)
+	// An overlay without an upper layer needs two lower ones; the
+	// binary's directory serves as both.
+	err = unix.FsconfigSetString(fsfd, "lowerdir+", dir)
+	if err == nil {
+		err = unix.FsconfigSetString(fsfd, "lowerdir+", dir)
+	} else {
+		// Kernels before 6.8 take the list in one option.
+		err = unix.FsconfigSetString(fsfd, "lowerdir", dir+":"+dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.FsconfigCreate(fsfd); err != nil {
+		return nil, err
+	}
+	mfd, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOSUID)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(mfd)
+	fd, err := unix.Openat(mfd, name, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "berth-sealed-exe"), nil
+}
+
+func memfdExe() (*os.File, error) {
+	src, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	fd, err := unix.MemfdCreate("berth-exe", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("seal own binary: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "berth-exe")
+	if _, err := io.Copy(f, src); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("seal own binary: %w", err)
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("seal own binary: %w", err)
+	}
+	return f, nil
+}
+
+func sealedPath(f *os.File) string { return fmt.Sprintf("/proc/self/fd/%d", f.Fd()) }

@@ -1,0 +1,549 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/internal/cgroup"
+	"github.com/berth-dev/berth/internal/jsonlog"
+)
+
+// StartOption changes how Start runs a container.
+type StartOption func(*startOptions)
+
+type startOptions struct {
+	detach         bool
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// Detach hands the container to the root's monitor process: it keeps
+// running, logging and having its exit recorded after this program exits,
+// and a later Open re-attaches to it. Without Detach a container lives as
+// long as the program that started it.
+func Detach() StartOption { return func(o *startOptions) { o.detach = true } }
+
+// WithStdio attaches streams from the start: stdin (when the container's
+// OpenStdin is set) is copied to the container; its stdout and stderr are
+// copied to the writers as well as to its log. With a TTY everything
+// arrives on stdout. Not for detached containers: use Attach.
+func WithStdio(stdin io.Reader, stdout, stderr io.Writer) StartOption {
+	return func(o *startOptions) { o.stdin, o.stdout, o.stderr = stdin, stdout, stderr }
+}
+
+// Start runs the container's command. A container that is already running
+// is left alone, as docker start does. A command that cannot be run gives
+// an *ExitError (125, 126 or 127) and leaves the container exited with
+// that code.
+func (c *Container) Start(ctx context.Context, opts ...StartOption) error {
+	var o startOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.detach && (o.stdin != nil || o.stdout != nil || o.stderr != nil) {
+		return fmt.Errorf("start container %s: WithStdio and Detach exclude each other: %w", c.ShortID(), ErrInvalid)
+	}
+	if o.detach {
+		return c.rt.monitorStart(ctx, c.id)
+	}
+	return c.rt.startLocal(ctx, c.id, o, false)
+}
+
+// process is a container this program started and watches.
+type process struct {
+	id     string
+	proc   *os.Process
+	done   chan struct{} // closed once the exit is recorded
+	stdin  io.WriteCloser
+	pty    *os.File
+	mu     sync.Mutex
+	outs   []*attachment
+	status ExitStatus
+}
+
+type attachment struct {
+	stdout, stderr io.Writer
+	done           chan struct{}
+}
+
+func (p *process) signal(sig syscall.Signal) error {
+	if err := p.proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	return nil
+}
+
+func (p *process) kill() { _ = p.proc.Signal(syscall.SIGKILL) }
+
+// write sends b from stream ("stdout" or "stderr") to every attachment.
+func (p *process) write(stream string, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.outs {
+		w := a.stdout
+		if stream == "stderr" && a.stderr != nil {
+			w = a.stderr
+		}
+		if w != nil {
+			_, _ = w.Write(b)
+		}
+	}
+}
+
+func (p *process) attach(stdout, stderr io.Writer) *attachment {
+	a := &attachment{stdout: stdout, stderr: stderr, done: make(chan struct{})}
+	p.mu.Lock()
+	p.outs = append(p.outs, a)
+	p.mu.Unlock()
+	return a
+}
+
+func (p *process) detach(a *attachment) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, o := range p.outs {
+		if o == a {
+			p.outs = append(p.outs[:i], p.outs[i+1:]...)
+			close(a.done)
+			return
+		}
+	}
+}
+
+func (r *Runtime) liveProcess(id string) *process {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.live[id]
+}
+
+func (r *Runtime) watched(id string) bool { return r.liveProcess(id) != nil }
+
+// forker runs process starts on one OS thread that never exits: a
+// parent-death signal fires when the thread that forked the child exits,
+// and Go ends threads whose goroutine exits locked (as exec's do).
+var forker struct {
+	once sync.Once
+	reqs chan func()
+}
+
+func onForkerThread(fn func()) {
+	forker.once.Do(func() {
+		forker.reqs = make(chan func())
+		go func() {
+			runtime.LockOSThread()
+			for f := range forker.reqs {
+				f()
+			}
+		}()
+	})
+	done := make(chan struct{})
+	forker.reqs <- func() { fn(); close(done) }
+	<-done
+}
+
+func cgroupPath(id string) string { return "/berth/" + id }
+
+// startLocal starts the container as a child of this program. detached is
+// set in the monitor: the container then does not die with its parent.
+func (r *Runtime) startLocal(ctx context.Context, id string, o startOptions, detached bool) (err error) {
+	c := &Container{rt: r, id: id}
+	unlock, err := c.lock(ctx)
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+	}
+	defer unlock()
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return fmt.Errorf("start container %s: %w", c.ShortID(), ErrClosed)
+	}
+	rec, err := c.record()
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+	}
+	st, err := c.state()
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+	}
+	switch st.Status {
+	case StatusRunning:
+		return nil
+	case StatusCreated, StatusExited:
+	default:
+		return fmt.Errorf("start container %s: %w", c.ShortID(), &StateError{ID: id, Op: "start", Status: st.Status})
+	}
+	s, err := r.launch(ctx, c, rec, o, detached)
+	if err != nil {
+		var exitErr *ExitError
+		if errors.As(err, &exitErr) {
+			now := time.Now().UTC()
+			_ = c.saveState(&State{Status: StatusExited, ExitCode: exitErr.Code, Error: exitErr.Msg, StartedAt: now, FinishedAt: now})
+		}
+		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+	}
+	_ = s
+	return nil
+}
+
+// launch does the work of a start: cgroup, log, stdio, the child, and the
+// goroutines that watch it. The caller holds the container's lock.
+func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o startOptions, detached bool) (p *process, err error) {
+	cfg := rec.Config
+	caps, err := capabilities(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cg, err := cgroup.New(cgroupPath(c.id), cgroupResources(cfg.Resources))
+	if err != nil {
+		return nil, fmt.Errorf("%w: cgroup: %w", ErrSetup, err)
+	}
+	var closers []io.Closer
+	defer func() {
+		for _, cl := range closers {
+			_ = cl.Close()
+		}
+		if err != nil {
+			_ = cg.Kill()
+			_ = cg.Delete()
+		}
+	}()
+	logw, err := jsonlog.NewWriter(c.logPath(), jsonlog.Options{MaxSize: cfg.LogMaxSize, MaxFiles: cfg.LogMaxFiles})
+	if err != nil {
+		return nil, fmt.Errorf("%w: log: %w", ErrSetup, err)
+	}
+	p = &process{id: c.id, done: make(chan struct{})}
+	if o.stdout != nil || o.stderr != nil {
+		p.attach(o.stdout, o.stderr)
+	}
+
+	// Standard streams: a pseudo-terminal, or pipes.
+	var childFiles [3]*os.File
+	var outputs []struct {
+		name string
+		r    *os.File
+	}
+	console := ""
+	if cfg.Tty {
+		master, slave, err := pty.Open()
+		if err != nil {
+			_ = logw.Close()
+			return nil, fmt.Errorf("%w: open pty: %w", ErrSetup, err)
+		}
+		closers = append(closers, slave)
+		childFiles = [3]*os.File{slave, slave, slave}
+		p.pty, console = master, slave.Name()
+		outputs = append(outputs, struct {
+			name string
+			r    *os.File
+		}{"stdout", master})
+		if cfg.OpenStdin {
+			p.stdin = master
+		}
+	} else {
+		for i, name := range []string{"stdout", "stderr"} {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				_ = logw.Close()
+				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+			}
+			closers = append(closers, pw)
+			childFiles[i+1] = pw
+			outputs = append(outputs, struct {
+				name string
+				r    *os.File
+			}{name, pr})
+		}
+		if cfg.OpenStdin {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				_ = logw.Close()
+				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+			}
+			closers = append(closers, pr)
+			childFiles[0], p.stdin = pr, pw
+		} else {
+			null, err := os.Open(os.DevNull)
+			if err != nil {
+				_ = logw.Close()
+				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+			}
+			closers = append(closers, null)
+			childFiles[0] = null
+		}
+	}
+	closeOutputs := func() {
+		for _, out := range outputs {
+			_ = out.r.Close()
+		}
+		if p.stdin != nil && p.stdin != p.pty {
+			_ = p.stdin.Close()
+		}
+		_ = logw.Close()
+	}
+
+	spec, err := r.initSpec(c, rec, caps, console, !detached)
+	if err != nil {
+		closeOutputs()
+		return nil, err
+	}
+	proc, err := r.spawn(childFiles, "init", !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET,
+		func(pid int) error { return cg.Add(pid) }, spec)
+	if err != nil {
+		closeOutputs()
+		return nil, err
+	}
+	p.proc = proc
+	startedAt := time.Now().UTC()
+	self := selfIdentity()
+	st := &State{
+		Status: StatusRunning, Pid: proc.Pid, PidStart: procStart(proc.Pid), StartedAt: startedAt,
+		Owner: self.pid, OwnerStart: self.start, Detached: detached,
+	}
+	r.mu.Lock()
+	r.live[c.id] = p
+	r.mu.Unlock()
+	if err := c.saveState(st); err != nil {
+		p.kill()
+	}
+
+	var copiers sync.WaitGroup
+	for _, out := range outputs {
+		copiers.Add(1)
+		go func() {
+			defer copiers.Done()
+			lw := logw.Stream(out.name)
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := out.r.Read(buf)
+				if n > 0 {
+					_, _ = lw.Write(buf[:n])
+					p.write(out.name, buf[:n])
+				}
+				if err != nil {
+					_ = lw.Close()
+					return
+				}
+			}
+		}()
+	}
+	if o.stdin != nil && p.stdin != nil {
+		go func() {
+			_, _ = io.Copy(p.stdin, o.stdin)
+			if !cfg.Tty {
+				_ = p.stdin.Close()
+			}
+		}()
+	}
+	go r.watch(c, rec, p, cg, st, &copiers, closeOutputs)
+	return p, nil
+}
+
+// watch waits for a container's first process to exit and records it.
+func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup, st *State, copiers *sync.WaitGroup, closeOutputs func()) {
+	ps, _ := p.proc.Wait()
+	// The rest of the pid namespace dies with its first process; a pty
+	// master reads EIO once the last holder of the terminal is gone.
+	_ = cg.Kill()
+	if p.pty != nil {
+		_ = p.pty.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	}
+	copiers.Wait()
+	closeOutputs()
+	oom, _ := cg.OOMKilled()
+	for range 50 {
+		if cg.Delete() == nil {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	code := exitCode(ps)
+	if oom && code == 128+int(syscall.SIGKILL) {
+		code = 137
+	}
+	p.status = ExitStatus{ExitCode: code, OOMKilled: oom}
+	ctx := context.Background()
+	if unlock, err := c.lock(ctx); err == nil {
+		st.Status, st.ExitCode, st.OOMKilled, st.FinishedAt = StatusExited, code, oom, time.Now().UTC()
+		st.Pid, st.PidStart, st.Owner, st.OwnerStart = 0, 0, 0, 0
+		_ = c.saveState(st)
+		unlock()
+	}
+	r.mu.Lock()
+	delete(r.live, c.id)
+	r.mu.Unlock()
+	p.mu.Lock()
+	for _, a := range p.outs {
+		close(a.done)
+	}
+	p.outs = nil
+	p.mu.Unlock()
+	close(p.done)
+	if rec.Config.AutoRemove {
+		_ = c.Remove(ctx, RemoveOptions{Volumes: true})
+	}
+}
+
+func exitCode(ps *os.ProcessState) int {
+	if ps == nil {
+		return 255
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// spawn starts the sealed binary as a child in role ("init" or "exec")
+// with files as its stdio, spec on fd 3 and a status pipe on fd 4. joined
+// runs once the child exists and before it reads its spec (to put it in
+// its cgroup). spawn returns when the child has exec'd the user's command,
+// or with the child's *ExitError. Extra files follow as fd 5 and up.
+func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, joined func(pid int) error, spec any, extra ...*os.File) (*os.Process, error) {
+	exe, err := sealedExe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	specR, specW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	defer specW.Close()
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		specR.Close()
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	defer statusR.Close()
+	attr := &os.ProcAttr{
+		Env:   []string{envReexec + "=" + role},
+		Files: append([]*os.File{files[0], files[1], files[2], specR, statusW}, extra...),
+		Sys: &syscall.SysProcAttr{
+			Cloneflags: cloneflags,
+			Setsid:     true,
+		},
+	}
+	if files[0] != nil && files[0] == files[1] && isTerminal(files[0]) {
+		attr.Sys.Setctty, attr.Sys.Ctty = true, 0
+	}
+	if dieWithParent {
+		attr.Sys.Pdeathsig = syscall.SIGKILL
+	}
+	var proc *os.Process
+	start := func() { proc, err = os.StartProcess(sealedPath(exe), []string{"berth-" + role}, attr) }
+	if role == "exec" {
+		start() // on the caller's thread, which joined the namespaces
+	} else {
+		onForkerThread(start)
+	}
+	specR.Close()
+	statusW.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%w: start child: %w", ErrSetup, err)
+	}
+	fail := func(err error) (*os.Process, error) {
+		_ = proc.Kill()
+		_, _ = proc.Wait()
+		return nil, err
+	}
+	if joined != nil {
+		if err := joined(proc.Pid); err != nil {
+			return fail(fmt.Errorf("%w: %w", ErrSetup, err))
+		}
+	}
+	if err := json.NewEncoder(specW).Encode(spec); err != nil {
+		return fail(fmt.Errorf("%w: send spec: %w", ErrSetup, err))
+	}
+	specW.Close()
+	b, err := io.ReadAll(statusR)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %w", ErrSetup, err))
+	}
+	if len(b) > 0 {
+		var ce childError
+		if err := json.Unmarshal(b, &ce); err != nil {
+			return fail(fmt.Errorf("%w: child said %q", ErrSetup, b))
+		}
+		_, _ = proc.Wait()
+		return nil, &ce
+	}
+	return proc, nil
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// initSpec is what the child of container c needs.
+func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console string, dieWithParent bool) (*initSpec, error) {
+	cfg := rec.Config
+	in := planInput{rec: rec, dir: c.dir(), volumeDirs: map[string]string{}, console: console}
+	for _, m := range rec.Volumes {
+		if m.Type == MountVolume {
+			in.volumeDirs[m.Source] = r.volumes.Path(m.Source)
+		}
+	}
+	spec := &initSpec{
+		Rootfs:         filepath.Join(c.dir(), rootfsDirName),
+		RootfsMounts:   rec.Rootfs,
+		ReadonlyRootfs: cfg.ReadonlyRootfs,
+		Populate:       populatePlan(in),
+		Mounts:         mountPlan(in),
+		Devices:        defaultDevices,
+		Hostname:       rec.Hostname,
+		CgroupNS:       cgroupNSAvailable(),
+		Process: processSpec{
+			Args: append([]string{rec.Path}, rec.Args...), Env: rec.Env, Cwd: rec.WorkingDir,
+			User: rec.User, Caps: caps, Seccomp: !cfg.Privileged, DieWithParent: dieWithParent,
+		},
+	}
+	if cfg.Privileged {
+		devs, err := hostDevices()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+		}
+		spec.Devices = devs
+	} else {
+		spec.Masked, spec.Readonly = maskedPaths, readonlyPaths
+	}
+	return spec, nil
+}
+
+func cgroupNSAvailable() bool {
+	_, err := os.Stat("/proc/self/ns/cgroup")
+	return err == nil
+}
+
+// hostDevices lists the host's top-level device nodes, which a privileged
+// container gets, as with docker run --privileged.
+func hostDevices() ([]deviceNode, error) {
+	entries, err := os.ReadDir("/dev")
+	if err != nil {
+		return nil, err
+	}
+	var out []deviceNode
+	for _, e := range entries {
+		if e.Type()&os.ModeDevice == 0 || e.Name() == "console" {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Lstat("/dev/"+e.Name(), &st) != nil {
+			continue
+		}
+		out = append(out, deviceNode{Path: "/dev/" + e.Name(), Mode: st.Mode, Major: unix.Major(st.Rdev), Minor: unix.Minor(st.Rdev)})
+	}
+	return out, nil
+}

@@ -1,0 +1,3 @@
+package container
+
+func supported() error { return nil }
