@@ -42,9 +42,10 @@ import (
 const (
 	envReexec  = "_BERTH_REEXEC"
 	envRoot    = "_BERTH_ROOT"
-	specFD     = 3
-	statusFD   = 4
-	mntFD      = 5
+	specFD       = 3
+	statusFD     = 4
+	firstExtraFD = 5
+	mntFD        = firstExtraFD // exec: the container's mount namespace
 )
 
 func init() {
@@ -72,7 +73,6 @@ type initSpec struct {
 	Masked         []string
 	Readonly       []string
 	Hostname       string
-	CgroupNS       bool
 	Process        processSpec
 }
 
@@ -87,6 +87,11 @@ type processSpec struct {
 	Seccomp       bool
 	NoNewPrivs    bool `json:",omitempty"`
 	DieWithParent bool `json:",omitempty"`
+	// CgroupFDs are open cgroup.procs files of the container's group: the
+	// process moves itself in just before it execs (see
+	// cgroup.OpenProcs), then unshares its cgroup namespace if CgroupNS.
+	CgroupFDs []int `json:",omitempty"`
+	CgroupNS  bool  `json:",omitempty"`
 }
 
 // childError is what a child that failed reports to its parent: an
@@ -145,11 +150,6 @@ func joinMountNamespace() error {
 // setupRoot builds the container's filesystem and enters it: runs in the
 // re-executed child, on its locked main thread, in the new namespaces.
 func setupRoot(s *initSpec) error {
-	if s.CgroupNS {
-		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-			return fmt.Errorf("cgroup namespace: %w", err)
-		}
-	}
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -329,11 +329,26 @@ func execProcess(p *processSpec) (int, error) {
 			return 125, fmt.Errorf("no_new_privs: %w", err)
 		}
 	}
+	var filter []unix.SockFilter
 	if p.Seccomp {
-		filter, err := seccomp.Default().Compile(runtime.GOARCH, p.Caps)
-		if err != nil {
+		if filter, err = seccomp.Default().Compile(runtime.GOARCH, p.Caps); err != nil {
 			return 125, fmt.Errorf("seccomp: %w", err)
 		}
+	}
+	// From here on only system calls: the process is in its cgroup, where a
+	// pids limit may forbid the runtime another thread.
+	for _, fd := range p.CgroupFDs {
+		if _, err := unix.Write(fd, []byte("0")); err != nil {
+			return 125, fmt.Errorf("join cgroup: %w", err)
+		}
+		_ = unix.Close(fd)
+	}
+	if p.CgroupNS {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return 125, fmt.Errorf("cgroup namespace: %w", err)
+		}
+	}
+	if filter != nil {
 		if err := seccomp.Install(filter); err != nil {
 			return 125, fmt.Errorf("seccomp: %w", err)
 		}

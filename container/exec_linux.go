@@ -212,7 +212,20 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 	mnt := os.NewFile(uintptr(fds[len(fds)-1]), "mnt")
 	fds = fds[:len(fds)-1]
 	defer mnt.Close()
-	return rt.spawn(files, "exec", false, 0, cg.Add, spec, mnt)
+	cgFiles, err := cg.OpenProcs()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	defer func() {
+		for _, f := range cgFiles {
+			f.Close()
+		}
+	}()
+	spec.CgroupFDs = nil
+	for i := range cgFiles {
+		spec.CgroupFDs = append(spec.CgroupFDs, mntFD+1+i)
+	}
+	return rt.spawn(files, "exec", false, 0, spec, append([]*os.File{mnt}, cgFiles...)...)
 }
 
 func (e *ExecProcess) stdio(cfg ExecConfig) ([3]*os.File, []output, error) {

@@ -133,3 +133,10 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+type v1Config = v1.Config
+
+// fileOf is a regular file for writeImage.
+func fileOf(name, body string) testimage.File {
+	return testimage.File{Name: name, Body: []byte(body)}
+}

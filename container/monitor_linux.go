@@ -85,8 +85,9 @@ func (rep monitorReply) err() error {
 	}
 }
 
-// monitorError carries a sentinel across the socket without repeating its
+// monitorError carries a sentinel across the monitor socket without repeating its
 // text.
+// and for other errors that need to match a sentinel under their own text.
 type monitorError struct{ sentinel error }
 
 func (e monitorError) Error() string { return "(monitor)" }

@@ -299,8 +299,17 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		closeOutputs()
 		return nil, err
 	}
+	cgFiles, err := cg.OpenProcs()
+	if err != nil {
+		closeOutputs()
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	for i, f := range cgFiles {
+		closers = append(closers, f)
+		spec.Process.CgroupFDs = append(spec.Process.CgroupFDs, firstExtraFD+i)
+	}
 	proc, err := r.spawn(childFiles, "init", !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET,
-		func(pid int) error { return cg.Add(pid) }, spec)
+		spec, cgFiles...)
 	if err != nil {
 		closeOutputs()
 		return nil, err
@@ -407,11 +416,10 @@ func exitCode(ps *os.ProcessState) int {
 }
 
 // spawn starts the sealed binary as a child in role ("init" or "exec")
-// with files as its stdio, spec on fd 3 and a status pipe on fd 4. joined
-// runs once the child exists and before it reads its spec (to put it in
-// its cgroup). spawn returns when the child has exec'd the user's command,
-// or with the child's *ExitError. Extra files follow as fd 5 and up.
-func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, joined func(pid int) error, spec any, extra ...*os.File) (*os.Process, error) {
+// with files as its stdio, spec on fd 3, a status pipe on fd 4 and extra
+// files from fd 5 (firstExtraFD) on. It returns when the child has exec'd
+// the user's command, or with the child's *ExitError.
+func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, spec any, extra ...*os.File) (*os.Process, error) {
 	exe, err := sealedExe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
@@ -458,11 +466,6 @@ func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, clon
 		_, _ = proc.Wait()
 		return nil, err
 	}
-	if joined != nil {
-		if err := joined(proc.Pid); err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrSetup, err))
-		}
-	}
 	if err := json.NewEncoder(specW).Encode(spec); err != nil {
 		return fail(fmt.Errorf("%w: send spec: %w", ErrSetup, err))
 	}
@@ -504,10 +507,10 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 		Mounts:         mountPlan(in),
 		Devices:        defaultDevices,
 		Hostname:       rec.Hostname,
-		CgroupNS:       cgroupNSAvailable(),
 		Process: processSpec{
 			Args: append([]string{rec.Path}, rec.Args...), Env: rec.Env, Cwd: rec.WorkingDir,
 			User: rec.User, Caps: caps, Seccomp: !cfg.Privileged, DieWithParent: dieWithParent,
+			CgroupNS: cgroupNSAvailable(),
 		},
 	}
 	if cfg.Privileged {

@@ -38,6 +38,22 @@ type streams struct {
 	getenv func(string) string
 }
 
+// statusError ends the command with a given exit status: a container's
+// exit code (docker run, start -a, wait is printed instead), or docker's
+// 125/126/127 when a container could not start. A nil err prints nothing.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e statusError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e statusError) Unwrap() error { return e.err }
+
 // usageError marks an error in the command line itself (exit status 125).
 type usageError struct{ err error }
 
@@ -55,6 +71,12 @@ func run(ctx context.Context, args []string, s streams) int {
 	}
 	if err == nil {
 		return exitOK
+	}
+	if se := (statusError{}); errors.As(err, &se) {
+		if se.err != nil {
+			fmt.Fprintf(s.stderr, "Error: %s\n", se.err)
+		}
+		return se.code
 	}
 	fmt.Fprintf(s.stderr, "Error: %s\n", err)
 	if ue := (usageError{}); errors.As(err, &ue) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/container"
 	"github.com/berth-dev/berth/image"
 	"github.com/berth-dev/berth/registryclient"
 )
@@ -34,6 +35,7 @@ type cli struct {
 
 	registry *registryclient.Registry
 	store    *image.Store
+	rt       *container.Runtime
 }
 
 func newRootCommand(c *cli) *cobra.Command {
@@ -215,13 +217,37 @@ func (c *cli) imageStore(ctx context.Context) (*image.Store, error) {
 	return store, nil
 }
 
-func (c *cli) close() error {
-	if c.store == nil {
-		return nil
+// runtime opens the container runtime under --root on first use, sharing
+// the image store.
+func (c *cli) runtime(ctx context.Context) (*container.Runtime, error) {
+	if c.rt != nil {
+		return c.rt, nil
 	}
-	err := c.store.Close()
-	c.store = nil
-	return err
+	store, err := c.imageStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := container.Open(ctx, c.root, container.WithImageStore(store))
+	if err != nil {
+		return nil, fmt.Errorf("open container runtime %s: %w", c.root, err)
+	}
+	c.rt = rt
+	return rt, nil
+}
+
+// close stops the containers this invocation started attached (they live
+// as long as it does) and closes the stores.
+func (c *cli) close() error {
+	var errs []error
+	if c.rt != nil {
+		errs = append(errs, c.rt.Close())
+		c.rt = nil
+	}
+	if c.store != nil {
+		errs = append(errs, c.store.Close())
+		c.store = nil
+	}
+	return errors.Join(errs...)
 }
 
 // eachArg runs fn for every argument, all of them even when some fail, and
