@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +35,10 @@ func TestHelperProgram(t *testing.T) {
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
+	}
+	if n, ok := strings.CutPrefix(mode, "churn "); ok {
+		churn(ctx, rt, n)
+		return
 	}
 	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("trap 'exit 143' TERM; while true; do echo tick; sleep 0.05; done")})
 	if err == nil {
@@ -137,4 +142,32 @@ func TestAttachedContainerDiesWithItsProgram(t *testing.T) {
 	assert.Equal(t, StatusExited, info.State.Status)
 	assert.Equal(t, 255, info.State.ExitCode)
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+}
+
+// churn creates, runs and removes containers one after another, as a
+// second program sharing a root would.
+func churn(ctx context.Context, rt *Runtime, count string) {
+	n, _ := strconv.Atoi(count)
+	for i := range n {
+		c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("echo theirs"), Mounts: []Mount{{Type: MountVolume, Target: "/v"}}})
+		if err == nil {
+			fmt.Println("id:" + c.ID())
+			exited, errc := c.Wait(ctx, WaitNextExit)
+			if err = c.Start(ctx); err == nil {
+				select {
+				case <-exited:
+				case err = <-errc:
+				}
+			}
+		}
+		if err == nil {
+			err = c.Remove(ctx, RemoveOptions{Volumes: true})
+		}
+		if err != nil {
+			fmt.Println("error:", i, err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println("churned", n)
+	_ = rt.Close()
 }

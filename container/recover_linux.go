@@ -18,6 +18,32 @@ import (
 // or half-removed containers (.tmp-ID directories nobody holds) are undone,
 // and running containers nobody watches any more are settled.
 func (r *Runtime) recover(ctx context.Context) error {
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return err
+	}
+	err = r.undoInterrupted(ctx)
+	unlock()
+	if err != nil {
+		return err
+	}
+	ids, err := r.ids()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := r.reconcile(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// undoInterrupted removes what creates and removes killed half-way left:
+// .tmp-ID directories nobody holds, and names whose container does not
+// exist. The caller holds the runtime lock, which every create holds from
+// reserving the name to renaming the directory into place.
+func (r *Runtime) undoInterrupted(ctx context.Context) error {
 	entries, err := os.ReadDir(r.dir)
 	if err != nil {
 		return err
@@ -40,13 +66,18 @@ func (r *Runtime) recover(ctx context.Context) error {
 		_ = os.RemoveAll(dir)
 		unlock()
 	}
-	ids, err := r.ids()
+	names, err := os.ReadDir(filepath.Join(r.dir, namesDir))
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := r.reconcile(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-			return err
+	for _, n := range names {
+		p := filepath.Join(r.dir, namesDir, n.Name())
+		id, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(r.dir, string(id))); errors.Is(err, os.ErrNotExist) {
+			_ = os.Remove(p)
 		}
 	}
 	return nil

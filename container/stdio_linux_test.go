@@ -1,0 +1,86 @@
+package container
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStdinAndTTY(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	// Stdin piped to an attached container.
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"sh", "-c", "tr a-z A-Z"}, OpenStdin: true})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	exited, _ := c.Wait(ctx, WaitNextExit)
+	require.NoError(t, c.Start(ctx, WithStdio(strings.NewReader("hello stdin\n"), &lockedWriter{w: &out}, io.Discard)))
+	s := <-exited
+	assert.Equal(t, 0, s.ExitCode)
+	assert.Equal(t, "HELLO STDIN\n", out.String())
+
+	// A TTY: the process sees a terminal, with the size set by Resize.
+	c, err = rt.Create(ctx, Config{Image: "busybox", Cmd: sh("read line; test -t 0 && echo tty; stty size; echo got $line"), Tty: true, OpenStdin: true})
+	require.NoError(t, err)
+	out.Reset()
+	pr, pw := io.Pipe()
+	exited, _ = c.Wait(ctx, WaitNextExit)
+	require.NoError(t, c.Start(ctx, WithStdio(pr, &lockedWriter{w: &out}, nil)))
+	require.NoError(t, c.Resize(ctx, 33, 111))
+	_, err = pw.Write([]byte("typed\r"))
+	require.NoError(t, err)
+	s = <-exited
+	pw.Close()
+	assert.Equal(t, 0, s.ExitCode)
+	assert.Contains(t, out.String(), "tty\r\n33 111\r\ngot typed\r\n")
+}
+
+func TestAttachToDetachedContainer(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("while read line; do echo echo: $line; echo err: $line >&2; done"), OpenStdin: true})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx, Detach()))
+	pr, pw := io.Pipe()
+	var stdout, stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Attach(ctx, AttachOptions{Stdin: pr, Stdout: &lockedWriter{w: &stdout}, Stderr: &lockedWriter{w: &stderr}})
+	}()
+	time.Sleep(200 * time.Millisecond)
+	_, err = pw.Write([]byte("one\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "echo: one") }, 5*time.Second, 20*time.Millisecond)
+	// ctrl-p ctrl-q detaches; the container keeps running.
+	_, err = pw.Write([]byte{16, 17})
+	require.NoError(t, err)
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, ErrDetached)
+	case <-time.After(5 * time.Second):
+		t.Fatal("detach keys did not detach")
+	}
+	info, err := c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.True(t, info.State.Running)
+	var logs bytes.Buffer
+	require.NoError(t, c.Logs(ctx, LogsOptions{Tail: -1}, &logs, &logs))
+	assert.Contains(t, logs.String(), "echo: one\n")
+	assert.Contains(t, logs.String(), "err: one\n")
+	require.NoError(t, c.Remove(ctx, RemoveOptions{Force: true}))
+}
+
+func TestParseDetachKeys(t *testing.T) {
+	for in, want := range map[string][]byte{"": {16, 17}, "ctrl-a": {1}, "ctrl-x,x": {24, 'x'}, "ctrl-@,ctrl-_": {0, 31}} {
+		got, err := ParseDetachKeys(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"ctrl-", "ctrl-1", "ab", "ctrl-p,,"} {
+		_, err := ParseDetachKeys(bad)
+		assert.ErrorIs(t, err, ErrInvalid, bad)
+	}
+}
