@@ -40,8 +40,8 @@ import (
 // locked: per-thread state (capabilities, seccomp, credentials, the cgroup
 // namespace) is set on the thread that calls execve.
 const (
-	envReexec  = "_BERTH_REEXEC"
-	envRoot    = "_BERTH_ROOT"
+	envReexec    = "_BERTH_REEXEC"
+	envRoot      = "_BERTH_ROOT"
 	specFD       = 3
 	statusFD     = 4
 	firstExtraFD = 5
