@@ -21,7 +21,9 @@ type RemoveReport struct {
 //   - By ID, it untags every name and deletes the image, but refuses with
 //     ErrConflict when the tags span several repositories, unless force.
 //   - An image held by a container (Hold) is refused with ErrInUse when it
-//     would be deleted, unless force.
+//     would be deleted. With force it is untagged but kept, dangling, while
+//     held, so the container keeps its root filesystem; Prune deletes it
+//     once released.
 //
 // Blobs no image references any more are deleted.
 func (s *Store) Remove(ctx context.Context, nameOrID string, force bool) (RemoveReport, error) {
@@ -61,6 +63,14 @@ func (s *Store) Remove(ctx context.Context, nameOrID string, force bool) (Remove
 			report.Untagged = append(report.Untagged, e.RepoTags...)
 		}
 		report.Untagged = append(report.Untagged, e.RepoDigests...)
+		if held {
+			// Forced, but a container uses it: untag it and keep it
+			// (dangling) while held, so the container can still start;
+			// prune deletes it once no container holds it. Docker
+			// deletes it and leaves the container unable to restart.
+			e.RepoTags, e.RepoDigests = nil, nil
+			return true, nil
+		}
 		delete(idx.Images, res.id)
 		h, _ := v1.NewHash(res.id)
 		report.Deleted = append(report.Deleted, h)

@@ -344,15 +344,26 @@ func TestRemoveByIDWithSeveralRepositories(t *testing.T) {
 	require.Equal(t, 0, blobCount(t, root))
 }
 
-func TestForceRemovesHeldImage(t *testing.T) {
+func TestForceUntagsButKeepsHeldImage(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openStore(t)
 	img := mustWrite(t, s, randomImage(t, 64, 1), "x")
 	require.NoError(t, s.Hold(ctx, img.ID, "c1"))
 	rep, err := s.Remove(ctx, "x", true)
 	require.NoError(t, err)
+	require.Equal(t, []string{"x:latest"}, rep.Untagged)
+	require.Empty(t, rep.Deleted, "a container still uses it")
+	kept, err := s.Get(ctx, img.ID.String())
+	require.NoError(t, err)
+	require.True(t, kept.Dangling())
+
+	rep, _, err = s.Prune(ctx, PruneOptions{})
+	require.NoError(t, err)
+	require.Empty(t, rep.Deleted, "prune keeps held images")
+	require.NoError(t, s.Release(ctx, img.ID, "c1"))
+	rep, _, err = s.Prune(ctx, PruneOptions{})
+	require.NoError(t, err)
 	require.Equal(t, []v1.Hash{img.ID}, rep.Deleted)
-	require.ErrorIs(t, s.Hold(ctx, img.ID, "c1"), ErrNotFound)
 }
 
 func TestHoldsPersistAcrossOpen(t *testing.T) {
