@@ -1,3 +1,126 @@
-// Package container runs images as isolated processes, in-process, with no
-// daemon and no helper binary.
+// Package container runs images as isolated processes, in-process: no
+// daemon, no shim, no runc. A Go program opens a Runtime on a root
+// directory and calls Create, Start, Wait, Logs, Exec, Stop and Remove on
+// concrete *Container values; a container starts in a few milliseconds.
+//
+// # Vocabulary
+//
+// A container is a Config (what it is: image, command, environment,
+// mounts, limits — Docker's meaning for every field) plus a State (created,
+// running, exited) kept on disk under ROOT/container/ID. Its first process
+// is the user's command itself, PID 1 of its pid namespace: nothing of
+// berth stays inside. A container is attached when it lives as long as the
+// program that started it (the default), detached when the root's monitor
+// watches it (Start with Detach).
+//
+// # Lifecycle
+//
+//	rt, _ := container.Open(ctx, "/var/lib/berth")
+//	c, _ := rt.Create(ctx, container.Config{Image: "busybox", Cmd: []string{"echo", "hi"}})
+//	exited, errc := c.Wait(ctx, container.WaitNextExit) // before Start, as with containerd
+//	_ = c.Start(ctx, container.WithStdio(nil, os.Stdout, os.Stderr))
+//	status := <-exited // status.ExitCode
+//	_ = c.Remove(ctx, container.RemoveOptions{})
+//
+// Create resolves the image and Docker's ENTRYPOINT/CMD, ENV, USER, WORKDIR
+// and VOLUME rules, reserves the name (or generates "adjective_surname"),
+// prepares the overlay snapshot, creates and takes the volumes and holds the
+// image so that it is not removed under the container. Every step is undone
+// on error. Start runs the command; failures to run it come back as an
+// *ExitError with Docker's codes: 125 (berth could not set the container
+// up), 126 (cannot execute), 127 (not found); a command killed by signal n
+// exits 128+n.
+//
+// # The re-executed child
+//
+// Setting up a container needs a fresh process: namespaces, mounts and
+// pivot_root cannot be done from a multi-threaded Go program. berth
+// re-executes the embedding binary itself, and this package's init function
+// recognises the child (by an environment variable) and runs the child's
+// part before the program's main or a test binary's TestMain get control:
+// nothing in the embedding program needs to change. The child
+//
+//   - is cloned into new pid, mount, uts, ipc and network namespaces (a
+//     network namespace with only loopback: NetworkMode "none");
+//   - mounts the root filesystem (layer's overlay snapshot), fills new
+//     volumes from the image, applies the mount plan — /proc, /dev (tmpfs
+//     with Docker's nodes), /dev/pts (new instance), /dev/shm, /dev/mqueue,
+//     /sys read-only, /etc/hosts, /etc/hostname and /etc/resolv.conf kept
+//     per container, then volumes, bind mounts and tmpfs — and pivots into
+//     it; masks Docker's masked paths and makes its read-only paths
+//     read-only;
+//   - resolves the user in the image's own /etc/passwd and /etc/group,
+//     moves itself into its cgroup and a new cgroup namespace, installs
+//     Docker's default seccomp filter (compiled in pure Go), sets Docker's
+//     default capabilities, changes user and execs the command.
+//
+// The mount plan and the process specification are values computed by the
+// parent (plan.go, spec.go); the child only applies them.
+//
+// The binary re-executed is never the program's file itself but a sealed
+// view of it: a private read-only overlayfs mount of its directory that is
+// never attached anywhere (runc 1.2's defence against CVE-2019-5736), or a
+// sealed memfd copy where overlayfs cannot do it. A container process that
+// opens /proc/PID/exe of the child cannot write to the host binary; the
+// child is also non-dumpable until it execs.
+//
+// # Who watches a container
+//
+// An attached container is a child of the program, started from one
+// dedicated OS thread with a parent-death signal: when the program exits or
+// is killed — a test binary included — the kernel kills the container's
+// first process and with it its pid namespace, and its mounts vanish with
+// its mount namespace. Runtime.Close stops them too.
+//
+// A detached container is started by the root's monitor: the embedding
+// binary re-executed in a session of its own, one per root, listening on
+// ROOT/container/monitor.sock. It is the parent of every detached container
+// of the root, copies their output to their logs, records their exits and
+// removes the AutoRemove ones; it exits two seconds after its last
+// container. One shared monitor rather than one per container: a detached
+// container then costs the host a goroutine and two pipes. Any program that
+// opens the root can list, inspect, log, exec into, stop, kill and remove
+// any container, whichever program watches it.
+//
+// State lives on disk (config.json and state.json, written by rename) and
+// is guarded by flock: the runtime's lock around names, create and remove,
+// a container's lock around its state changes. Open settles what a killed
+// program left behind: half-created or half-removed containers are undone,
+// names of containers that do not exist are freed, and a container recorded
+// as running whose watcher is gone is killed if still alive (nothing would
+// collect its output or exit), marked exited with code 255 and its cgroup
+// removed.
+//
+// # Logs, stdio and exec
+//
+// stdout and stderr are kept in Docker's json-file format (with max-size
+// and max-file rotation) and can be read with follow, since, until, tail
+// and timestamps from any program. WithStdio attaches streams from the
+// start; Attach joins a running container (through the monitor for a
+// detached one) with the detach keys (ctrl-p,ctrl-q by default). With Tty
+// the container gets a pseudo-terminal, sized with Resize.
+//
+// Exec runs another process in a running container. The calling goroutine
+// locks an OS thread, joins the container's namespaces but the mount
+// namespace, and forks the sealed binary, which joins the mount namespace
+// on its own main thread, its cgroup, user, seccomp filter and capabilities,
+// and execs the command. The thread is never given back to the Go
+// scheduler. Exec'd processes are reaped as soon as they exit: in a pid
+// namespace, the first process cannot finish while another is unreaped.
+//
+// # Where berth differs from Docker
+//
+//   - Force-removing an image a container uses untags it but keeps it until
+//     the container is removed, so the container can still start.
+//   - A container whose watcher died is not left "running" forever: the
+//     next Open settles it.
+//   - Stop, Kill and Wait work from any program, not through a daemon.
+//   - /sys/fs/cgroup is not mounted inside containers.
+//
+// # What it does not do
+//
+// Networking beyond loopback, port publishing, restart policies and links
+// are the business of packages netstack and restart. Pause, checkpoint,
+// user namespaces and rootless operation are not supported. Linux only:
+// elsewhere Open returns ErrNotSupported.
 package container

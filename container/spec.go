@@ -1,7 +1,6 @@
 package container
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -66,53 +65,6 @@ func containerEnv(cfg Config, img image.RunConfig, hostname string) []string {
 		env = mergeEnv(env, []string{"TERM=xterm"})
 	}
 	return mergeEnv(env, cfg.Env)
-}
-
-func validateConfig(cfg Config) error {
-	if cfg.Image == "" {
-		return fmt.Errorf("no image given: %w", ErrInvalid)
-	}
-	if cfg.Name != "" {
-		if err := ValidName(cfg.Name); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
-	}
-	if cfg.StopSignal != "" {
-		if _, err := ParseSignal(cfg.StopSignal); err != nil {
-			return err
-		}
-	}
-	if cfg.StopTimeout != nil && *cfg.StopTimeout < -1 {
-		return fmt.Errorf("invalid stop timeout %d: %w", *cfg.StopTimeout, ErrInvalid)
-	}
-	if cfg.ShmSize < 0 {
-		return fmt.Errorf("invalid shm size %d: %w", cfg.ShmSize, ErrInvalid)
-	}
-	switch cfg.NetworkMode {
-	case "", "none":
-	default:
-		return fmt.Errorf("network mode %q: only \"none\" is supported: %w", cfg.NetworkMode, ErrNotSupported)
-	}
-	if cfg.LogMaxSize < 0 || cfg.LogMaxFiles < 0 || (cfg.LogMaxFiles > 1 && cfg.LogMaxSize == 0) {
-		return fmt.Errorf("invalid log rotation (max-size %d, max-file %d): %w", cfg.LogMaxSize, cfg.LogMaxFiles, ErrInvalid)
-	}
-	targets := map[string]bool{}
-	for _, m := range cfg.Mounts {
-		if err := m.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
-		if targets[m.Target] {
-			return fmt.Errorf("duplicate mount point: %s: %w", m.Target, ErrInvalid)
-		}
-		targets[m.Target] = true
-	}
-	if err := cgroupResources(cfg.Resources).Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if _, err := capabilities(cfg); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	return nil
 }
 
 // volumesOf returns the config's mounts plus an anonymous volume for each

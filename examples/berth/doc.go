@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command berth is a docker-compatible command line built only on berth's
 // public packages: image (the on-disk image store) and registryclient
 // (registries, credentials, search). It is both a usable tool and the
