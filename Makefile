@@ -1,7 +1,8 @@
 # berth's build, test, demo and benchmark entry points.
 #
 #   make demo    install test tools (apt-get, root), build bin/berth, run scripts/demo.sh
-#   make test    install test tools, go vet, go test -race over every package
+#   make test    install test tools, go vet, go test -race over every package,
+#                then check that no cgroup, mount or process of berth is left
 #   make build   build bin/berth from ./examples/berth
 #   make bench   both benchmarks below
 #   make bench-pull    pull: berth vs skopeo copy (bench/pull.sh)
@@ -59,6 +60,7 @@ vet:
 
 test: deps vet
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	./scripts/leakcheck.sh
 
 build:
 	$(GO) build -o bin/berth ./examples/berth
