@@ -169,10 +169,22 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 		return out, errc
 	}
 	startedAt := st.StartedAt
+	// An exit this program watches is also delivered directly: it is known
+	// even if the container is removed (AutoRemove) before a poll sees it.
+	localExit := c.rt.onExit(c.id)
 	go func() {
+		defer c.rt.forgetExit(c.id, localExit)
 		for {
 			changed := c.rt.changes(c.id)
 			st, err := c.state()
+			if err != nil && cond != WaitRemoved {
+				select {
+				case s := <-localExit: // exited and removed meanwhile
+					out <- s
+					return
+				default:
+				}
+			}
 			switch {
 			case errors.Is(err, ErrNotFound) && cond == WaitRemoved:
 				out <- ExitStatus{}
@@ -204,6 +216,11 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 			case <-ctx.Done():
 				errc <- fmt.Errorf("wait for container %s: %w", c.ShortID(), ctx.Err())
 				return
+			case s := <-localExit:
+				if cond != WaitRemoved {
+					out <- s
+					return
+				}
 			case <-changed:
 			case <-time.After(pollInterval):
 			}

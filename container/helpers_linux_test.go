@@ -49,15 +49,27 @@ func testRuntime(t *testing.T) (*Runtime, context.Context) {
 
 // waitMonitorGone waits for the root's monitor, if any, to exit.
 func waitMonitorGone(t *testing.T, root string) {
-	sock := filepath.Join(root, dirName, monitorSock)
 	deadline := time.Now().Add(monitorIdle + 5*time.Second)
 	for time.Now().Before(deadline) {
-		if _, err := os.Stat(sock); os.IsNotExist(err) {
+		if len(monitorsOf(root)) == 0 {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Errorf("monitor of %s still running", root)
+}
+
+// monitorsOf lists the monitor processes of root.
+func monitorsOf(root string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && bytes.Contains(b, []byte(envRoot+"="+root+"\x00")) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
 }
 
 func assertNoLeaks(t *testing.T, root string, ids []string) {
@@ -74,12 +86,8 @@ func assertNoLeaks(t *testing.T, root string, ids []string) {
 			}
 		}
 	}
-	out, _ := os.ReadDir("/proc")
-	for _, e := range out {
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err == nil && bytes.Contains(b, []byte(envRoot+"="+root)) {
-			t.Errorf("leaked monitor process %s", e.Name())
-		}
+	for _, pid := range monitorsOf(root) {
+		t.Errorf("leaked monitor process %s", pid)
 	}
 }
 
@@ -132,6 +140,25 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+// lockedBuffer is a buffer written by output goroutines and read by the
+// test meanwhile.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 type v1Config = v1.Config

@@ -49,6 +49,23 @@ func (r *Runtime) undoInterrupted(ctx context.Context) error {
 		return err
 	}
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), mntPrefix) && e.IsDir() {
+			// A copy or export killed half-way left its mounts. One
+			// in progress holds the container's lock.
+			dir := filepath.Join(r.dir, e.Name())
+			unlock, ok := tryLockDir(filepath.Join(r.dir, strings.TrimPrefix(e.Name(), mntPrefix)))
+			if !ok {
+				if _, err := os.Stat(filepath.Join(r.dir, strings.TrimPrefix(e.Name(), mntPrefix))); !errors.Is(err, os.ErrNotExist) {
+					continue
+				}
+				unlock = func() {}
+			}
+			if unmountAll(dir) == nil {
+				_ = os.Remove(dir)
+			}
+			unlock()
+			continue
+		}
 		id, ok := strings.CutPrefix(e.Name(), tmpPrefix)
 		if !ok || !e.IsDir() {
 			continue

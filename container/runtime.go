@@ -46,6 +46,7 @@ type Runtime struct {
 	closed  bool
 	live    map[string]*process // containers this process started and watches
 	changed map[string]chan struct{}
+	exits   map[string][]chan ExitStatus // waiters of exits this process watches
 }
 
 // Option configures Open.
@@ -80,6 +81,7 @@ func Open(ctx context.Context, root string, opts ...Option) (*Runtime, error) {
 		images:  o.images,
 		live:    map[string]*process{},
 		changed: map[string]chan struct{}{},
+		exits:   map[string][]chan ExitStatus{},
 	}
 	for _, d := range []string{r.dir, filepath.Join(r.dir, namesDir)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -313,6 +315,35 @@ func (r *Runtime) changes(id string) <-chan struct{} {
 		r.changed[id] = ch
 	}
 	return ch
+}
+
+// onExit registers a channel that receives the next exit of id that this
+// program watches.
+func (r *Runtime) onExit(id string) chan ExitStatus {
+	ch := make(chan ExitStatus, 1)
+	r.mu.Lock()
+	r.exits[id] = append(r.exits[id], ch)
+	r.mu.Unlock()
+	return ch
+}
+
+func (r *Runtime) forgetExit(id string, ch chan ExitStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.exits[id] = slices.DeleteFunc(r.exits[id], func(c chan ExitStatus) bool { return c == ch })
+	if len(r.exits[id]) == 0 {
+		delete(r.exits, id)
+	}
+}
+
+// exited hands an exit to the waiters onExit registered.
+func (r *Runtime) exited(id string, s ExitStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ch := range r.exits[id] {
+		ch <- s
+	}
+	delete(r.exits, id)
 }
 
 // pollInterval is how often a waiter re-reads the state of a container

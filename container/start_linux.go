@@ -393,6 +393,7 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	r.mu.Lock()
 	delete(r.live, c.id)
 	r.mu.Unlock()
+	r.exited(c.id, p.status)
 	p.mu.Lock()
 	for _, a := range p.outs {
 		close(a.done)

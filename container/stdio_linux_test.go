@@ -45,10 +45,10 @@ func TestAttachToDetachedContainer(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Start(ctx, Detach()))
 	pr, pw := io.Pipe()
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Attach(ctx, AttachOptions{Stdin: pr, Stdout: &lockedWriter{w: &stdout}, Stderr: &lockedWriter{w: &stderr}})
+		done <- c.Attach(ctx, AttachOptions{Stdin: pr, Stdout: &stdout, Stderr: &stderr})
 	}()
 	time.Sleep(200 * time.Millisecond)
 	_, err = pw.Write([]byte("one\n"))
