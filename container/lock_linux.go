@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/flock"
 	"os"
 	"path/filepath"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +18,7 @@ func (r *Runtime) lock(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(ctx, f, true); err != nil {
+	if err := flock.Lock(ctx, f, true, true); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (c *Container) lock(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(ctx, f, true); err != nil {
+	if err := flock.Lock(ctx, f, true, true); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -54,31 +54,4 @@ func tryLockDir(dir string) (func(), bool) {
 		return nil, false
 	}
 	return func() { f.Close() }, true
-}
-
-func flock(ctx context.Context, f *os.File, exclusive bool) error {
-	how := unix.LOCK_SH
-	if exclusive {
-		how = unix.LOCK_EX
-	}
-	backoff := 100 * time.Microsecond
-	for {
-		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, unix.EINTR):
-			continue
-		case !errors.Is(err, unix.EWOULDBLOCK):
-			return fmt.Errorf("flock %s: %w", f.Name(), err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for lock %s: %w", f.Name(), ctx.Err())
-		case <-time.After(backoff):
-		}
-		if backoff < 10*time.Millisecond {
-			backoff *= 2
-		}
-	}
 }

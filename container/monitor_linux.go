@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/flock"
 	"io"
 	"net"
 	"os"
@@ -155,7 +156,7 @@ func (r *Runtime) dialMonitor(ctx context.Context) (net.Conn, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if err := flock(ctx, f, true); err != nil {
+	if err := flock.Lock(ctx, f, true, true); err != nil {
 		return nil, err
 	}
 	if conn, err := d.DialContext(ctx, "unix", sock); err == nil {
@@ -297,7 +298,7 @@ func (m *monitor) serve() {
 		if err != nil {
 			continue
 		}
-		if flock(context.Background(), f, true) != nil {
+		if flock.Lock(context.Background(), f, true, true) != nil {
 			f.Close()
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/flock"
 	"hash"
 	"io"
 	"os"
@@ -57,7 +58,7 @@ func (s *Store) createIngest(ctx context.Context) (*ingestFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := flock(ctx, f, true, true); err != nil {
+		if err := flock.Lock(ctx, f, true, true); err != nil {
 			f.Close()
 			os.Remove(p)
 			return nil, err
@@ -225,7 +226,7 @@ func (s *Store) unreferencedSize(idx *index, set map[v1.Hash]bool) (int64, error
 // is busy, collection is skipped; the next Remove or Prune collects.
 func (s *Store) collectGarbage(ctx context.Context, idx *index) error {
 	gc, err := s.lockFile(ctx, writerLockName, true, false)
-	if errors.Is(err, errLocked) {
+	if errors.Is(err, flock.ErrLocked) {
 		return nil
 	}
 	if err != nil {

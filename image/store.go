@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/flock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,7 +121,7 @@ func (s *Store) lockFile(ctx context.Context, name string, exclusive, wait bool)
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(ctx, f, exclusive, wait); err != nil {
+	if err := flock.Lock(ctx, f, exclusive, wait); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -154,8 +155,8 @@ func (s *Store) removeStaleIngest(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = flock(ctx, f, true, false)
-		if errors.Is(err, errLocked) {
+		err = flock.Lock(ctx, f, true, false)
+		if errors.Is(err, flock.ErrLocked) {
 			f.Close()
 			continue
 		}

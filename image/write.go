@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/flock"
 	"io"
 	"os"
 	"sync"
@@ -134,7 +135,7 @@ func (w *writer) rollBack(ctx context.Context, gc *os.File, cause error) error {
 	if ctx.Err() != nil || len(w.created)+len(w.layers) == 0 {
 		return cause
 	}
-	if err := flock(ctx, gc, true, false); err != nil {
+	if err := flock.Lock(ctx, gc, true, false); err != nil {
 		return cause
 	}
 	_ = w.s.withIndexLock(context.WithoutCancel(ctx), func() error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/flock"
 	"io/fs"
 	"maps"
 	"os"
@@ -135,8 +136,8 @@ func (s *Store) finishRemoval(ctx context.Context, p string) error {
 		return err
 	}
 	defer f.Close()
-	switch err := flock(ctx, f, true, false); {
-	case errors.Is(err, errLocked):
+	switch err := flock.Lock(ctx, f, true, false); {
+	case errors.Is(err, flock.ErrLocked):
 		return nil // its remover is at work
 	case err != nil:
 		return err
@@ -494,7 +495,7 @@ func (s *Store) detach(ctx context.Context, name string) (*detached, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(ctx, f, true, false); err != nil {
+	if err := flock.Lock(ctx, f, true, false); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -628,7 +629,7 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(ctx, f, exclusive, true); err != nil {
+	if err := flock.Lock(ctx, f, exclusive, true); err != nil {
 		f.Close()
 		return nil, err
 	}
