@@ -119,7 +119,7 @@ func TestVolumes(t *testing.T) {
 
 func TestLogsRotateAndSelect(t *testing.T) {
 	rt, ctx := testRuntime(t)
-	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("for i in $(seq 1 300); do echo line $i; done; echo err >&2"), LogMaxSize: 2048, LogMaxFiles: 3})
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("for i in $(seq 1 300); do echo line $i; done; sleep 0.2; echo err >&2"), LogMaxSize: 2048, LogMaxFiles: 3})
 	require.NoError(t, err)
 	_, _, _ = runContainer(t, ctx, c)
 	files, err := filepath.Glob(c.logPath() + "*")
