@@ -80,19 +80,11 @@ func (rep monitorReply) err() error {
 	case rep.Exit != nil:
 		return rep.Exit
 	case errorKinds[rep.Kind] != nil:
-		return fmt.Errorf("%s: %w", rep.Error, monitorError{errorKinds[rep.Kind]})
+		return withSentinel(errors.New(rep.Error), errorKinds[rep.Kind])
 	default:
 		return errors.New(rep.Error)
 	}
 }
-
-// monitorError carries a sentinel across the monitor socket without repeating its
-// text.
-// and for other errors that need to match a sentinel under their own text.
-type monitorError struct{ sentinel error }
-
-func (e monitorError) Error() string { return "(monitor)" }
-func (e monitorError) Unwrap() error { return e.sentinel }
 
 // monitorCall sends req to the root's monitor, starting it if needed, and
 // returns the connection after a successful reply (for streams).

@@ -5,7 +5,6 @@ package container
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/berth-dev/berth/internal/volume"
 )
@@ -24,14 +23,22 @@ func volumeErr(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, volume.ErrNotFound):
-		return fmt.Errorf("%w: %w", err, monitorError{ErrNotFound})
+		return withSentinel(err, ErrNotFound)
 	case errors.Is(err, volume.ErrInUse):
-		return fmt.Errorf("%w: %w", err, monitorError{ErrInUse})
+		return withSentinel(err, ErrInUse)
 	case errors.Is(err, volume.ErrInvalid):
-		return fmt.Errorf("%w: %w", err, monitorError{ErrInvalid})
+		return withSentinel(err, ErrInvalid)
 	}
 	return err
 }
+
+// withSentinel makes err match sentinel too, keeping err's text.
+func withSentinel(err, sentinel error) error { return sentinelError{err, sentinel} }
+
+type sentinelError struct{ err, sentinel error }
+
+func (e sentinelError) Error() string   { return e.err.Error() }
+func (e sentinelError) Unwrap() []error { return []error{e.err, e.sentinel} }
 
 // CreateVolume creates a named volume (or an anonymous one for an empty
 // name). Creating an existing volume returns it, as docker does.
