@@ -42,6 +42,7 @@ import (
 const (
 	envReexec    = "_BERTH_REEXEC"
 	envRoot      = "_BERTH_ROOT"
+	envExeFD     = "_BERTH_EXEFD" // the sealed binary's descriptor in the child
 	specFD       = 3
 	statusFD     = 4
 	firstExtraFD = 5
@@ -52,6 +53,9 @@ func init() {
 	switch os.Getenv(envReexec) {
 	case "":
 		return
+	}
+	closeExeFD()
+	switch os.Getenv(envReexec) {
 	case "init":
 		childMain(false)
 	case "exec":

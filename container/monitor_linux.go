@@ -163,10 +163,6 @@ func (r *Runtime) dialMonitor(ctx context.Context) (net.Conn, error) {
 // spawnMonitor starts the monitor and waits until it listens. The caller
 // holds the start lock.
 func (r *Runtime) spawnMonitor() error {
-	exe, err := sealedExe()
-	if err != nil {
-		return err
-	}
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return err
@@ -187,12 +183,8 @@ func (r *Runtime) spawnMonitor() error {
 		readyW.Close()
 		return err
 	}
-	proc, err := os.StartProcess(sealedPath(exe), []string{"berth-monitor"}, &os.ProcAttr{
-		Dir:   "/",
-		Env:   []string{envReexec + "=monitor", envRoot + "=" + root},
-		Files: []*os.File{null, null, logf, readyW},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	})
+	proc, err := startSealed("berth-monitor", []*os.File{null, null, logf, readyW},
+		[]string{envReexec + "=monitor", envRoot + "=" + root}, &syscall.SysProcAttr{Setsid: true})
 	readyW.Close()
 	if err != nil {
 		return err

@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -55,17 +57,22 @@ func overlayExe(exe string) (*os.File, error) {
 		return nil, err
 	}
 	defer unix.Close(fsfd)
-	// An overlay without an upper layer needs two lower ones; the
-	// binary's directory serves as both.
-	err = unix.FsconfigSetString(fsfd, "lowerdir+", dir)
-	if err == nil {
-		err = unix.FsconfigSetString(fsfd, "lowerdir+", dir)
-	} else {
-		// Kernels before 6.8 take the list in one option.
-		err = unix.FsconfigSetString(fsfd, "lowerdir", dir+":"+dir)
-	}
+	// An overlay without an upper layer needs two lower ones, and they may
+	// not overlap: the binary's directory over an empty one, removed once
+	// the mount holds it.
+	empty, err := os.MkdirTemp("", "berth-exe-")
 	if err != nil {
 		return nil, err
+	}
+	defer os.Remove(empty)
+	for _, l := range []string{dir, empty} {
+		if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
+			// Kernels before 6.8 take the list in one option.
+			if err := unix.FsconfigSetString(fsfd, "lowerdir", dir+":"+empty); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	if err := unix.FsconfigCreate(fsfd); err != nil {
 		return nil, err
@@ -105,4 +112,29 @@ func memfdExe() (*os.File, error) {
 	return f, nil
 }
 
-func sealedPath(f *os.File) string { return fmt.Sprintf("/proc/self/fd/%d", f.Fd()) }
+// startSealed starts the sealed binary with files as the child's
+// descriptors 0, 1, 2, ... and env. The binary itself is handed down as the
+// descriptor after files and executed through /proc/self/fd: its number in
+// this process could be taken by one of files in the child. The child
+// learns that number from envExeFD and closes it before exec'ing anything
+// else, so no container process inherits it.
+func startSealed(argv0 string, files []*os.File, env []string, sys *syscall.SysProcAttr) (*os.Process, error) {
+	exe, err := sealedExe()
+	if err != nil {
+		return nil, err
+	}
+	n := len(files)
+	return os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", n), []string{argv0}, &os.ProcAttr{
+		Dir:   "/",
+		Env:   append(env, fmt.Sprintf("%s=%d", envExeFD, n)),
+		Files: append(files[:n:n], exe),
+		Sys:   sys,
+	})
+}
+
+// closeExeFD closes the sealed binary's descriptor in a re-executed child.
+func closeExeFD() {
+	if fd, err := strconv.Atoi(os.Getenv(envExeFD)); err == nil && fd > 2 {
+		_ = unix.Close(fd)
+	}
+}

@@ -421,10 +421,6 @@ func exitCode(ps *os.ProcessState) int {
 // files from fd 5 (firstExtraFD) on. It returns when the child has exec'd
 // the user's command, or with the child's *ExitError.
 func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, spec any, extra ...*os.File) (*os.Process, error) {
-	exe, err := sealedExe()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
-	}
 	specR, specW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
@@ -436,22 +432,18 @@ func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, clon
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	defer statusR.Close()
-	attr := &os.ProcAttr{
-		Env:   []string{envReexec + "=" + role},
-		Files: append([]*os.File{files[0], files[1], files[2], specR, statusW}, extra...),
-		Sys: &syscall.SysProcAttr{
-			Cloneflags: cloneflags,
-			Setsid:     true,
-		},
-	}
+	sys := &syscall.SysProcAttr{Cloneflags: cloneflags, Setsid: true}
 	if files[0] != nil && files[0] == files[1] && isTerminal(files[0]) {
-		attr.Sys.Setctty, attr.Sys.Ctty = true, 0
+		sys.Setctty, sys.Ctty = true, 0
 	}
 	if dieWithParent {
-		attr.Sys.Pdeathsig = syscall.SIGKILL
+		sys.Pdeathsig = syscall.SIGKILL
 	}
 	var proc *os.Process
-	start := func() { proc, err = os.StartProcess(sealedPath(exe), []string{"berth-" + role}, attr) }
+	start := func() {
+		proc, err = startSealed("berth-"+role, append([]*os.File{files[0], files[1], files[2], specR, statusW}, extra...),
+			[]string{envReexec + "=" + role}, sys)
+	}
 	if role == "exec" {
 		start() // on the caller's thread, which joined the namespaces
 	} else {
