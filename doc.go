@@ -1,7 +1,6 @@
 // Package berth embeds containers in Go programs: Docker's engine — images,
-// registries, layers and, in later milestones, containers — as importable
-// packages,
-// with no daemon and no helper binaries. A program that imports berth does
+// registries, layers, containers — as importable packages, with no daemon
+// and no helper binaries. A program that imports berth does
 // the work itself, in its own process, and keeps its state in a directory
 // it chooses.
 //
@@ -29,15 +28,20 @@
 //     overlayfs is unavailable) returned as mounts to apply, and writes a
 //     snapshot's changes as a new layer. It does not fetch or store blobs;
 //     image does.
+//   - container runs images as containers from the calling program:
+//     namespaces, the overlay snapshot, Docker's default mounts, seccomp
+//     filter and capabilities, cgroup limits, volumes, json-file logs, TTYs
+//     and exec. The program's own binary is re-executed (sealed) to set a
+//     container up, dispatched from the package's init; detached containers
+//     are watched by one monitor process per root.
 //   - examples/berth is a docker-compatible command line built only on the
 //     public packages. It is both a usable tool and the reference example of
 //     embedding berth.
 //
-// Planned, in later issues and not yet in the tree: container (run
-// processes in namespaces on a snapshot of an image), netstack (networks,
+// Planned, in later issues and not yet in the tree: netstack (networks,
 // published ports, DNS between containers) and restart (restart policies).
-// Dependencies point one way: container will use layer and image, and
-// layer, image and registryclient know nothing of what sits above them.
+// Dependencies point one way: container uses layer and image, and layer,
+// image and registryclient know nothing of what sits above them.
 //
 // Types at the boundaries are go-containerregistry's (v1.Image, v1.Hash,
 // name.Reference) rather than look-alikes, so berth interoperates with the

@@ -205,7 +205,14 @@ func monitorMain(root string) {
 		_, _ = ready.WriteString(err.Error())
 		os.Exit(1)
 	}
-	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGTERM)
+	// Caught, not ignored: an ignored signal stays ignored across exec,
+	// and the containers the monitor starts must get the default.
+	signals := make(chan os.Signal, 8)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGTERM)
+	go func() {
+		for range signals {
+		}
+	}()
 	ctx := context.Background()
 	rt, err := Open(ctx, root)
 	if err != nil {
@@ -371,6 +378,11 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 func (p *process) resize(rows, cols uint16) error {
 	if p.pty == nil {
 		return fmt.Errorf("container has no TTY: %w", ErrInvalid)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ptyClosed {
+		return fmt.Errorf("container %s: %w", shortID(p.id), ErrNotRunning)
 	}
 	return pty.Setsize(p.pty, &pty.Winsize{Rows: rows, Cols: cols})
 }

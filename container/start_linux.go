@@ -63,14 +63,16 @@ func (c *Container) Start(ctx context.Context, opts ...StartOption) error {
 
 // process is a container this program started and watches.
 type process struct {
-	id     string
-	proc   *os.Process
-	done   chan struct{} // closed once the exit is recorded
-	stdin  io.WriteCloser
-	pty    *os.File
-	mu     sync.Mutex
-	outs   []*attachment
-	status ExitStatus
+	id    string
+	proc  *os.Process
+	done  chan struct{} // closed once the exit is recorded
+	stdin io.WriteCloser
+	pty   *os.File
+	mu    sync.Mutex // guards outs, and pty against its close
+	// ptyClosed is set once the pty is closed.
+	ptyClosed bool
+	outs      []*attachment
+	status    ExitStatus
 }
 
 type attachment struct {
@@ -285,9 +287,12 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		}
 	}
 	closeOutputs := func() {
+		p.mu.Lock() // resize uses the pty under the lock
+		p.ptyClosed = true
 		for _, out := range outputs {
 			_ = out.r.Close()
 		}
+		p.mu.Unlock()
 		if p.stdin != nil && p.stdin != p.pty {
 			_ = p.stdin.Close()
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,4 +84,19 @@ func TestParseDetachKeys(t *testing.T) {
 		_, err := ParseDetachKeys(bad)
 		assert.ErrorIs(t, err, ErrInvalid, bad)
 	}
+}
+
+// A detached container's signals have their default dispositions: the
+// monitor that starts it does not pass on signals it ignores.
+func TestDetachedContainerCanTrapSignals(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("trap 'exit 7' HUP; trap 'exit 8' INT; while true; do sleep 0.05; done")})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx, Detach()))
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, c.Kill(ctx, syscall.SIGHUP))
+	s, err := c.WaitExit(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 7, s.ExitCode)
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # An offline tour of berth: build a small busybox image with umoci, push it
 # with skopeo to a docker-registry on loopback, then pull, tag, push, list,
-# inspect, search, save, remove and load it with bin/berth.
+# inspect, run containers of, search, save, remove and load it with
+# bin/berth.
 #
 # Needs: bin/berth (make build), docker-registry, umoci, skopeo and
-# /bin/busybox (make deps installs them). Root is not needed. Everything
+# /bin/busybox (make deps installs them). Root is not needed, except to
+# mount images and run containers, which the tour does only as root. Everything
 # lives in a temporary directory removed on exit, Ctrl-C included.
 set -Eeuo pipefail
 
@@ -22,6 +24,8 @@ source "$repo/scripts/registry.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-demo.XXXXXX")
 cleanup() {
+	# A container the tour left running (it failed half-way) goes first.
+	[[ -d $work/root/container ]] && "$berth_bin" --root "$work/root" rm -f ticker >/dev/null 2>&1 || true
 	registry_stop
 	rm -rf "$work"
 }
@@ -110,6 +114,20 @@ if [[ $(id -u) == 0 ]]; then
 	echo "$rootfs"
 	show ls -l "$rootfs/bin/busybox"
 	show berth image unmount "$host/demo/busybox:stable"
+fi
+
+if [[ $(id -u) == 0 ]]; then
+	say "running containers from the pulled image, in-process, no daemon (needs root)"
+	image="$host/demo/busybox:stable"
+	show berth run --rm "$image" sh -c 'echo "hello from $(hostname), PID $$"'
+	show berth run -d --name ticker "$image" sh -c 'trap "exit 0" TERM; while true; do date +%T; sleep 0.3; done'
+	show berth ps
+	sleep 1
+	show berth logs --tail 2 ticker
+	show berth exec ticker sh -c 'echo "exec sees: $(ps | wc -l) processes"'
+	show berth stop ticker
+	show berth ps -a
+	show berth rm ticker
 fi
 
 say "searching the registry's catalog"

@@ -43,9 +43,10 @@ type cli struct {
 func newRootCommand(c *cli) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "berth [OPTIONS] COMMAND",
-		Short: "Images and registries, docker-compatible, without a daemon",
-		Long: `berth manages images and talks to registries like the docker CLI, with
-berth's Go packages doing the work in-process: no daemon, no helper binaries.
+		Short: "Images, registries and containers, docker-compatible, without a daemon",
+		Long: `berth manages images, talks to registries and runs containers like the
+docker CLI, with berth's Go packages doing the work in-process: no daemon, no
+helper binaries. Containers need root.
 
 Errors are printed as "Error: <message>". The exit status is 1 when a command
 fails and 125 when the command line is wrong (unknown command or flag, wrong
@@ -92,13 +93,61 @@ number of arguments), as the docker CLI does for flag errors.`,
 		newHistoryCommand(c),
 		newSaveCommand(c),
 		newLoadCommand(c),
-		newInspectCommand(c),
+		newInspectCommand(c, inspectImages),
 		newPruneCommand(c),
 		newImageMountCommand(c),
 		newImageUnmountCommand(c),
 	)
+	containerGroup := &cobra.Command{
+		Use:   "container",
+		Short: "Manage containers",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	containerGroup.AddCommand(
+		newRunCommand(c),
+		newCreateCommand(c),
+		newStartCommand(c),
+		newStopCommand(c),
+		newRestartCommand(c),
+		newKillCommand(c),
+		withUse(newRmCommand(c), "rm [OPTIONS] CONTAINER [CONTAINER...]", "remove"),
+		withUse(newPsCommand(c), "ls [OPTIONS]", "ps", "list"),
+		newLogsCommand(c),
+		newWaitCommand(c),
+		newExecCommand(c),
+		newAttachCommand(c),
+		newInspectCommand(c, inspectContainers),
+		newTopCommand(c),
+		newStatsCommand(c),
+		newCommitCommand(c),
+		newExportCommand(c),
+		newCpCommand(c),
+		newContainerPruneCommand(c),
+	)
 	root.AddCommand(
 		imageGroup,
+		containerGroup,
+		newRunCommand(c),
+		newCreateCommand(c),
+		newStartCommand(c),
+		newStopCommand(c),
+		newRestartCommand(c),
+		newKillCommand(c),
+		newRmCommand(c),
+		newPsCommand(c),
+		newLogsCommand(c),
+		newWaitCommand(c),
+		newExecCommand(c),
+		newAttachCommand(c),
+		newTopCommand(c),
+		newStatsCommand(c),
+		newCommitCommand(c),
+		newExportCommand(c),
+		newCpCommand(c),
+		newVolumeCommand(c),
 		newImagesCommand(c),
 		newRmiCommand(c),
 		newPullCommand(c),
@@ -107,7 +156,7 @@ number of arguments), as the docker CLI does for flag errors.`,
 		newHistoryCommand(c),
 		newSaveCommand(c),
 		newLoadCommand(c),
-		withUse(newInspectCommand(c), "inspect [OPTIONS] IMAGE [IMAGE...]"),
+		newInspectCommand(c, inspectAnything),
 		newSearchCommand(c),
 		newLoginCommand(c),
 		newLogoutCommand(c),
