@@ -58,9 +58,9 @@
 // parent (plan.go, spec.go); the child only applies them.
 //
 // The binary re-executed is never the program's file itself but a sealed
-// view of it: a private read-only overlayfs mount of its directory that is
-// never attached anywhere (runc 1.2's defence against CVE-2019-5736), or a
-// sealed memfd copy where overlayfs cannot do it. A container process that
+// view of it: a private read-only bind mount of the file that is never
+// attached anywhere (the idea of runc 1.2's defence against
+// CVE-2019-5736), or a sealed memfd copy where the kernel cannot make one. A container process that
 // opens /proc/PID/exe of the child cannot write to the host binary; the
 // child is also non-dumpable until it execs.
 //

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -18,10 +17,11 @@ import (
 // host binary, and writes through it once the child has exec'd). berth
 // re-executes a sealed view of its own binary, never the file itself:
 //
-//  1. a private, read-only overlayfs mount of the binary's directory made
-//     with the new mount API and never attached anywhere (runc 1.2's
-//     approach): a write through /proc/PID/exe fails with EROFS, and it
-//     costs one mount per program, not a copy per container;
+//  1. a private, read-only bind mount of the binary file made with the new
+//     mount API (open_tree, mount_setattr) and never attached anywhere, the
+//     idea of runc 1.2's private overlayfs view: a write through
+//     /proc/PID/exe fails with EROFS, and it costs one mount per program,
+//     not a copy per container;
 //  2. failing that, a sealed memfd copy of the binary.
 //
 // The child also makes itself non-dumpable at once, so processes in the
@@ -41,7 +41,7 @@ func sealedExe() (*os.File, error) {
 			sealed.err = fmt.Errorf("find own binary: %w", err)
 			return
 		}
-		if f, err := overlayExe(exe); err == nil {
+		if f, err := bindExe(exe); err == nil {
 			sealed.file = f
 			return
 		}
@@ -50,40 +50,17 @@ func sealedExe() (*os.File, error) {
 	return sealed.file, sealed.err
 }
 
-func overlayExe(exe string) (*os.File, error) {
-	dir, name := filepath.Split(exe)
-	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
+// bindExe returns the binary at the root of a private, read-only bind
+// mount of the file itself, made with open_tree and never attached
+// anywhere: only this descriptor reaches it.
+func bindExe(exe string) (*os.File, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, exe, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fsfd)
-	// An overlay without an upper layer needs two lower ones, and they may
-	// not overlap: the binary's directory over an empty one, removed once
-	// the mount holds it.
-	empty, err := os.MkdirTemp("", "berth-exe-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(empty)
-	for _, l := range []string{dir, empty} {
-		if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
-			// Kernels before 6.8 take the list in one option.
-			if err := unix.FsconfigSetString(fsfd, "lowerdir", dir+":"+empty); err != nil {
-				return nil, err
-			}
-			break
-		}
-	}
-	if err := unix.FsconfigCreate(fsfd); err != nil {
-		return nil, err
-	}
-	mfd, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOSUID)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(mfd)
-	fd, err := unix.Openat(mfd, name, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, &attr); err != nil {
+		unix.Close(fd)
 		return nil, err
 	}
 	return os.NewFile(uintptr(fd), "berth-sealed-exe"), nil
