@@ -36,12 +36,9 @@ var sealed struct {
 // is /proc/self/fd/N.
 func sealedExe() (*os.File, error) {
 	sealed.once.Do(func() {
-		exe, err := os.Executable()
-		if err != nil {
-			sealed.err = fmt.Errorf("find own binary: %w", err)
-			return
-		}
-		if f, err := bindExe(exe); err == nil {
+		// /proc/self/exe, not its target's name: a re-executed monitor
+		// runs from a detached mount, whose path means nothing.
+		if f, err := bindExe("/proc/self/exe"); err == nil {
 			sealed.file = f
 			return
 		}
@@ -62,6 +59,11 @@ func bindExe(exe string) (*os.File, error) {
 	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, &attr); err != nil {
 		unix.Close(fd)
 		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, fmt.Errorf("seal %s: not a regular file", exe)
 	}
 	return os.NewFile(uintptr(fd), "berth-sealed-exe"), nil
 }
