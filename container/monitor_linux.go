@@ -286,6 +286,10 @@ func (m *monitor) serve() {
 			continue
 		}
 		f, err := os.OpenFile(filepath.Join(m.rt.dir, monitorStartLock), os.O_RDWR|os.O_CREATE, 0o600)
+		if errors.Is(err, os.ErrNotExist) {
+			_ = m.l.Close() // the root was deleted under us: nothing to watch
+			return
+		}
 		if err != nil {
 			continue
 		}
