@@ -4,10 +4,17 @@
 #   make test    install test tools, go vet, go test -race over every package,
 #                then check that no cgroup, mount or process of berth is left
 #   make build   build bin/berth from ./examples/berth
-#   make bench   both benchmarks below
+#   make bench   every benchmark below
 #   make bench-pull    pull: berth vs skopeo copy (bench/pull.sh)
 #   make bench-unpack  pull and unpack: berth vs docker pull vs parallel
 #                      tar -xzf (bench/unpack.sh, root: it starts dockerd)
+#   make bench-run       run --rm IMAGE true: berth vs docker, podman, runc
+#                        and unshare (bench/container.sh run, root)
+#   make bench-detached  100 detached containers at once, wall time and
+#                        memory per container: berth vs docker
+#                        (bench/container.sh detached, root)
+#   make bench-exec      exec NAME true: berth vs docker
+#                        (bench/container.sh exec, root)
 #   make fuzz    run every fuzz target for FUZZTIME each
 #
 # deps and bench-deps use apt-get and so need root on a Debian machine; they
@@ -26,14 +33,17 @@ GO ?= go
 TEST_TIMEOUT ?= 20m
 FUZZTIME ?= 20s
 BENCH_RUNS ?= 10
+# Timed runs of the quick container commands (run --rm, exec), where ten
+# runs of a few milliseconds each say little on a busy machine.
+BENCH_CONTAINER_RUNS ?= 50
 
 APT_GET ?= apt-get
 DEPS := busybox-static docker-registry skopeo umoci
-BENCH_DEPS := hyperfine docker.io tar gzip
+BENCH_DEPS := hyperfine docker.io tar gzip podman runc util-linux
 
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: deps bench-deps test vet build demo bench bench-pull bench-unpack fuzz clean
+.PHONY: deps bench-deps test vet build demo bench bench-pull bench-unpack bench-run bench-detached bench-exec fuzz clean
 
 # apt-install installs the packages in $(1) that dpkg does not report as
 # installed (dpkg -s status), running apt-get update only when there is something to install.
@@ -68,13 +78,22 @@ build:
 demo: deps build
 	./scripts/demo.sh
 
-bench: bench-pull bench-unpack
+bench: bench-pull bench-unpack bench-run bench-detached bench-exec
 
 bench-pull: bench-deps build
 	BENCH_RUNS=$(BENCH_RUNS) ./bench/pull.sh
 
 bench-unpack: bench-deps build
 	BENCH_RUNS=$(BENCH_RUNS) ./bench/unpack.sh
+
+bench-run: bench-deps build
+	BENCH_RUNS=$(BENCH_CONTAINER_RUNS) ./bench/container.sh run
+
+bench-detached: bench-deps build
+	BENCH_RUNS=$(BENCH_RUNS) ./bench/container.sh detached
+
+bench-exec: bench-deps build
+	BENCH_RUNS=$(BENCH_CONTAINER_RUNS) ./bench/container.sh exec
 
 # Every `func FuzzX` in the module, run one at a time in its own package.
 fuzz:
