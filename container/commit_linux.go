@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -172,13 +171,7 @@ func (c *Container) writeChanges(ctx context.Context, w io.Writer, modTime time.
 func commitConfig(base v1.Config, cfg Config) v1.Config {
 	out := base
 	out.Env = mergeEnv(base.Env, cfg.Env)
-	out.Entrypoint, out.Cmd = slices.Clone(base.Entrypoint), slices.Clone(base.Cmd)
-	if cfg.Entrypoint != nil {
-		out.Entrypoint, out.Cmd = slices.Clone(cfg.Entrypoint), nil
-	}
-	if cfg.Cmd != nil {
-		out.Cmd = slices.Clone(cfg.Cmd)
-	}
+	out.Entrypoint, out.Cmd = entrypointAndCmd(cfg, base.Entrypoint, base.Cmd)
 	out.WorkingDir = firstNonEmpty(cfg.WorkingDir, base.WorkingDir)
 	out.User = firstNonEmpty(cfg.User, base.User)
 	out.StopSignal = firstNonEmpty(cfg.StopSignal, base.StopSignal)

@@ -11,18 +11,25 @@ import (
 // config sets one (Docker's).
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// command applies Docker's ENTRYPOINT/CMD rules: a config Entrypoint (even
-// empty) replaces the image's and clears the image's Cmd; a config Cmd
-// replaces the image's. The result is the entrypoint followed by the cmd.
-func command(cfg Config, img image.RunConfig) ([]string, error) {
-	entrypoint, cmd := img.Entrypoint, img.Cmd
+// entrypointAndCmd applies Docker's ENTRYPOINT/CMD rules to an image's
+// entrypoint and cmd: a config Entrypoint (even empty) replaces the
+// image's and clears the image's Cmd; a config Cmd replaces the image's.
+// The results are copies.
+func entrypointAndCmd(cfg Config, entrypoint, cmd []string) ([]string, []string) {
 	if cfg.Entrypoint != nil {
 		entrypoint, cmd = cfg.Entrypoint, nil
 	}
 	if cfg.Cmd != nil {
 		cmd = cfg.Cmd
 	}
-	args := append(slices.Clone(entrypoint), cmd...)
+	return slices.Clone(entrypoint), slices.Clone(cmd)
+}
+
+// command is what a container runs: the entrypoint followed by the cmd,
+// after entrypointAndCmd.
+func command(cfg Config, img image.RunConfig) ([]string, error) {
+	entrypoint, cmd := entrypointAndCmd(cfg, img.Entrypoint, img.Cmd)
+	args := append(entrypoint, cmd...)
 	if len(args) == 0 || args[0] == "" {
 		return nil, ErrNoCommand
 	}
