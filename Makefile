@@ -72,8 +72,11 @@ test: deps vet
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	./scripts/leakcheck.sh
 
+# CGO_ENABLED=0: berth uses no cgo, and without it the binary is static:
+# no dynamic loader runs at its start, nor at each re-executed container
+# child's (half a millisecond each).
 build:
-	$(GO) build -o bin/berth ./examples/berth
+	CGO_ENABLED=0 $(GO) build -o bin/berth ./examples/berth
 
 demo: deps build
 	./scripts/demo.sh

@@ -60,7 +60,11 @@ func (s *Store) readIndex() (*index, error) {
 
 // writeIndex replaces index.json atomically: temp file, fsync, rename,
 // directory fsync. Call with the index lock.
-func (s *Store) writeIndex(idx *index) error {
+func (s *Store) writeIndex(idx *index) error { return s.writeIndexSync(idx, true) }
+
+// writeIndexSync writes the index atomically (a renamed temporary file);
+// with durable it also waits until the file and the rename are on disk.
+func (s *Store) writeIndexSync(idx *index, durable bool) error {
 	data, err := json.MarshalIndent(idx, "", "\t")
 	if err != nil {
 		return fmt.Errorf("write index: %w", err)
@@ -71,7 +75,7 @@ func (s *Store) writeIndex(idx *index) error {
 		return fmt.Errorf("write index: %w", err)
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -84,6 +88,9 @@ func (s *Store) writeIndex(idx *index) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write index: %w", err)
 	}
+	if !durable {
+		return nil
+	}
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
@@ -93,6 +100,11 @@ func (s *Store) writeIndex(idx *index) error {
 // update re-reads the index under the exclusive index lock (another process
 // may have changed it), lets fn change it and writes it back if fn succeeds.
 func (s *Store) update(ctx context.Context, fn func(*index) error) error {
+	return s.updateSync(ctx, fn, true)
+}
+
+// updateSync is update, waiting for the disk only when durable.
+func (s *Store) updateSync(ctx context.Context, fn func(*index) error, durable bool) error {
 	return s.withIndexLock(ctx, func() error {
 		idx, err := s.readIndex()
 		if err != nil {
@@ -101,7 +113,7 @@ func (s *Store) update(ctx context.Context, fn func(*index) error) error {
 		if err := fn(idx); err != nil {
 			return err
 		}
-		return s.writeIndex(idx)
+		return s.writeIndexSync(idx, durable)
 	})
 }
 

@@ -138,12 +138,16 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (RemoveReport, int
 }
 
 // Hold records that holder (a container ID) uses image id; Remove refuses it
-// until Release. Holds persist across Open.
+// until Release. Holds persist across Open and survive the program's
+// crash. They are written without waiting for the disk (two fsyncs, half
+// a millisecond to several on every container create and remove): like
+// the container records that make them, a power loss may lose the last
+// few.
 func (s *Store) Hold(ctx context.Context, id v1.Hash, holder string) error {
 	if holder == "" {
 		return fmt.Errorf("hold image %s: empty holder: %w", id, ErrInvalid)
 	}
-	err := s.update(ctx, func(idx *index) error {
+	err := s.updateSync(ctx, func(idx *index) error {
 		e, ok := idx.Images[id.String()]
 		if !ok {
 			return ErrNotFound
@@ -152,7 +156,7 @@ func (s *Store) Hold(ctx context.Context, id v1.Hash, holder string) error {
 			e.Holds = append(e.Holds, holder)
 		}
 		return nil
-	})
+	}, false)
 	if err != nil {
 		return fmt.Errorf("hold image %s for %s: %w", id, holder, err)
 	}
@@ -161,12 +165,12 @@ func (s *Store) Hold(ctx context.Context, id v1.Hash, holder string) error {
 
 // Release drops a hold made by Hold. Releasing an unknown hold is not an error.
 func (s *Store) Release(ctx context.Context, id v1.Hash, holder string) error {
-	err := s.update(ctx, func(idx *index) error {
+	err := s.updateSync(ctx, func(idx *index) error {
 		if e, ok := idx.Images[id.String()]; ok {
 			e.Holds = slices.DeleteFunc(e.Holds, func(h string) bool { return h == holder })
 		}
 		return nil
-	})
+	}, false)
 	if err != nil {
 		return fmt.Errorf("release image %s for %s: %w", id, holder, err)
 	}

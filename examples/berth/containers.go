@@ -594,32 +594,66 @@ func (c *cli) monitorTTYSize(resize func(rows, cols uint16) error) (stop func())
 
 // proxySignals forwards the signals this program receives to the
 // container's first process until stop is called: docker's --sig-proxy.
-// SIGCHLD, SIGPIPE and SIGURG (which the Go runtime sends itself) are
-// not forwarded, as docker forwards none of them.
 func proxySignals(ctr *container.Container) (stop func()) {
-	sigc := make(chan os.Signal, 128)
-	signal.Notify(sigc)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	p := listenSignals()
+	p.forward(ctr)
+	return p.stop
+}
+
+// signalProxy is docker's --sig-proxy, begun before the container exists.
+// Registering for every signal costs the Go runtime a round trip to its
+// signal thread per signal, about 1.5 ms in all and as much again to
+// stop, so run begins it before it creates the container, and stopping
+// does not wait. SIGCHLD, SIGPIPE and SIGURG (which the Go runtime sends
+// itself) are not forwarded, as docker forwards none of them; signals
+// that arrive before the container starts are forwarded once it has.
+type signalProxy struct {
+	sigc   chan os.Signal
+	ready  chan struct{} // closed once registered
+	target chan *container.Container
+	done   chan struct{}
+	stop   func()
+}
+
+func listenSignals() *signalProxy {
+	p := &signalProxy{
+		sigc:   make(chan os.Signal, 128),
+		ready:  make(chan struct{}),
+		target: make(chan *container.Container, 1),
+		done:   make(chan struct{}),
+	}
+	p.stop = sync.OnceFunc(func() { close(p.done) })
+	go func() {
+		signal.Notify(p.sigc)
+		close(p.ready)
+		defer signal.Stop(p.sigc)
+		var ctr *container.Container
 		for {
+			sigc := p.sigc
+			if ctr == nil {
+				sigc = nil // held in the buffer until there is a container
+			}
 			select {
+			case ctr = <-p.target:
 			case s := <-sigc:
 				sig, ok := s.(syscall.Signal)
 				if !ok || sig == syscall.SIGCHLD || sig == syscall.SIGPIPE || sig == syscall.SIGURG {
 					continue
 				}
 				_ = ctr.Kill(context.Background(), sig)
-			case <-done:
+			case <-p.done:
 				return
 			}
 		}
-	})
-	return func() {
-		signal.Stop(sigc)
-		close(done)
-		wg.Wait()
-	}
+	}()
+	return p
+}
+
+// forward waits until the proxy listens, then sends what it receives to
+// ctr: called before ctr starts, so no signal is missed once it runs.
+func (p *signalProxy) forward(ctr *container.Container) {
+	<-p.ready
+	p.target <- ctr
 }
 
 // attachedStart says how startAttached connects a container to this
@@ -629,6 +663,9 @@ type attachedStart struct {
 	tty        bool // the container has a TTY
 	sigProxy   bool // forward signals (docker ignores --sig-proxy with a TTY)
 	autoRemove bool // the container removes itself: wait for that too
+	// signals is the proxy begun before the container was created, if
+	// any; with sigProxy and none, startAttached begins one.
+	signals *signalProxy
 }
 
 // startAttached starts ctr with this program's streams attached and waits
@@ -666,8 +703,12 @@ func (c *cli) startAttached(ctx context.Context, ctr *container.Container, o att
 		stdin = c.stdin
 	}
 	if o.sigProxy && !o.tty {
-		stop := proxySignals(ctr)
-		defer stop()
+		p := o.signals
+		if p == nil {
+			p = listenSignals()
+		}
+		p.forward(ctr)
+		defer p.stop()
 	}
 	if err := ctr.Start(ctx, container.WithStdio(stdin, c.stdout, c.stderr)); err != nil {
 		return 0, err

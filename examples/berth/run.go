@@ -48,6 +48,11 @@ A container that cannot run its command exits with 126 (not executable) or
 					return err
 				}
 			}
+			var signals *signalProxy
+			if !detach && sigProxy && !opts.tty {
+				signals = listenSignals()
+				defer signals.stop()
+			}
 			ctr, err := c.createContainer(ctx, opts, args[0], args[1:])
 			if err != nil {
 				return runFailure(err)
@@ -70,6 +75,7 @@ A container that cannot run its command exits with 126 (not executable) or
 				tty:        opts.tty,
 				sigProxy:   sigProxy,
 				autoRemove: opts.autoRemove,
+				signals:    signals,
 			})
 			if err != nil {
 				removeOnFailure()
