@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/capability"
 	"github.com/berth-dev/berth/internal/cgroup"
+	"github.com/berth-dev/berth/internal/child"
 )
 
 // ExecConfig is a process to run in a running container (docker exec).
@@ -110,7 +111,7 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 	if cfg.Tty {
 		env = mergeEnv(env, []string{"TERM=xterm"})
 	}
-	spec := processSpec{
+	spec := child.Process{
 		Args: cfg.Cmd, Env: mergeEnv(env, cfg.Env), Cwd: firstNonEmpty(cfg.WorkingDir, rec.WorkingDir),
 		User: firstNonEmpty(cfg.User, rec.User), Caps: caps, Seccomp: !rec.Config.Privileged && !cfg.Privileged,
 	}
@@ -177,7 +178,7 @@ type output struct {
 // child from it; the child joins the mount namespace itself (fd 5), on its
 // own main thread, so that the sealed binary is found through the host's
 // /proc.
-func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *processSpec) (*os.Process, error) {
+func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process) (*os.Process, error) {
 	var fds []int
 	defer func() {
 		for _, fd := range fds {
@@ -223,9 +224,9 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 	}()
 	spec.CgroupFDs = nil
 	for i := range cgFiles {
-		spec.CgroupFDs = append(spec.CgroupFDs, mntFD+1+i)
+		spec.CgroupFDs = append(spec.CgroupFDs, child.FirstExtraFD+1+i)
 	}
-	return rt.spawn(files, "exec", false, 0, spec, append([]*os.File{mnt}, cgFiles...)...)
+	return rt.spawn(files, child.RoleExec, false, 0, spec, append([]*os.File{mnt}, cgFiles...)...)
 }
 
 func (e *ExecProcess) stdio(cfg ExecConfig) ([3]*os.File, []output, error) {

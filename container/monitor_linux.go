@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/child"
 	"github.com/berth-dev/berth/internal/flock"
 	"io"
 	"net"
@@ -184,7 +185,7 @@ func (r *Runtime) spawnMonitor() error {
 		return err
 	}
 	proc, err := startSealed("berth-monitor", []*os.File{null, null, logf, readyW},
-		[]string{envReexec + "=monitor", envRoot + "=" + root}, &syscall.SysProcAttr{Setsid: true})
+		[]string{child.EnvRole + "=" + roleMonitor, envRoot + "=" + root}, &syscall.SysProcAttr{Setsid: true})
 	readyW.Close()
 	if err != nil {
 		return err

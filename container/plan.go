@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/child"
 )
 
 // The mount plan: what a container's filesystem gets beyond its root, as
@@ -24,31 +26,13 @@ const (
 	msStrictatime = 0x1000000
 )
 
-// mountEntry is one mount(2) call in the container's root, before
-// pivot_root. Target is a path inside the container.
-type mountEntry struct {
-	Source string
-	Target string
-	FSType string `json:",omitempty"`
-	Flags  uintptr
-	Data   string `json:",omitempty"`
-	// File: the target is a file (bind mount of a file); else a directory.
-	File bool `json:",omitempty"`
-}
-
-// deviceNode is a device the container's /dev gets.
-type deviceNode struct {
-	Path         string
-	Mode         uint32 // type and permission bits, as mknod(2) takes them
-	Major, Minor uint32
-}
-
-// populateEntry fills an empty new volume from the image's content at
-// Target, as Docker does on first use.
-type populateEntry struct {
-	Dir    string // the volume's host directory
-	Target string
-}
+// The plan's entries are the child's types (internal/child), which
+// applies them.
+type (
+	mountEntry    = child.Mount
+	deviceNode    = child.Device
+	populateEntry = child.Populate
+)
 
 // Docker's default masked and read-only paths.
 var (
@@ -67,12 +51,12 @@ const (
 
 // defaultDevices are the nodes of Docker's default /dev.
 var defaultDevices = []deviceNode{
-	{"/dev/null", sIFCHR | 0o666, 1, 3},
-	{"/dev/zero", sIFCHR | 0o666, 1, 5},
-	{"/dev/full", sIFCHR | 0o666, 1, 7},
-	{"/dev/random", sIFCHR | 0o666, 1, 8},
-	{"/dev/urandom", sIFCHR | 0o666, 1, 9},
-	{"/dev/tty", sIFCHR | 0o666, 5, 0},
+	{Path: "/dev/null", Mode: sIFCHR | 0o666, Major: 1, Minor: 3},
+	{Path: "/dev/zero", Mode: sIFCHR | 0o666, Major: 1, Minor: 5},
+	{Path: "/dev/full", Mode: sIFCHR | 0o666, Major: 1, Minor: 7},
+	{Path: "/dev/random", Mode: sIFCHR | 0o666, Major: 1, Minor: 8},
+	{Path: "/dev/urandom", Mode: sIFCHR | 0o666, Major: 1, Minor: 9},
+	{Path: "/dev/tty", Mode: sIFCHR | 0o666, Major: 5, Minor: 0},
 }
 
 // devSymlinks are the links of Docker's default /dev: name → target.

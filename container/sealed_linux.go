@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/internal/child"
 )
 
 // The binary a container's child runs must not be reachable for writing
@@ -95,7 +96,7 @@ func memfdExe() (*os.File, error) {
 // descriptors 0, 1, 2, ... and env. The binary itself is handed down as the
 // descriptor after files and executed through /proc/self/fd: its number in
 // this process could be taken by one of files in the child. The child
-// learns that number from envExeFD and closes it before exec'ing anything
+// learns that number from child.EnvExeFD and closes it before exec'ing anything
 // else, so no container process inherits it.
 func startSealed(argv0 string, files []*os.File, env []string, sys *syscall.SysProcAttr) (*os.Process, error) {
 	exe, err := sealedExe()
@@ -105,15 +106,8 @@ func startSealed(argv0 string, files []*os.File, env []string, sys *syscall.SysP
 	n := len(files)
 	return os.StartProcess(fmt.Sprintf("/proc/self/fd/%d", n), []string{argv0}, &os.ProcAttr{
 		Dir:   "/",
-		Env:   append(env, fmt.Sprintf("%s=%d", envExeFD, n)),
+		Env:   append(env, fmt.Sprintf("%s=%d", child.EnvExeFD, n)),
 		Files: append(files[:n:n], exe),
 		Sys:   sys,
 	})
-}
-
-// closeExeFD closes the sealed binary's descriptor in a re-executed child.
-func closeExeFD() {
-	if fd, err := strconv.Atoi(os.Getenv(envExeFD)); err == nil && fd > 2 {
-		_ = unix.Close(fd)
-	}
 }

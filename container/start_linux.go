@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/internal/cgroup"
+	"github.com/berth-dev/berth/internal/child"
 	"github.com/berth-dev/berth/internal/jsonlog"
 )
 
@@ -311,9 +312,9 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	}
 	for i, f := range cgFiles {
 		closers = append(closers, f)
-		spec.Process.CgroupFDs = append(spec.Process.CgroupFDs, firstExtraFD+i)
+		spec.Process.CgroupFDs = append(spec.Process.CgroupFDs, child.FirstExtraFD+i)
 	}
-	proc, err := r.spawn(childFiles, "init", !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET,
+	proc, err := r.spawn(childFiles, child.RoleInit, !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET,
 		spec, cgFiles...)
 	if err != nil {
 		closeOutputs()
@@ -423,7 +424,7 @@ func exitCode(ps *os.ProcessState) int {
 
 // spawn starts the sealed binary as a child in role ("init" or "exec")
 // with files as its stdio, spec on fd 3, a status pipe on fd 4 and extra
-// files from fd 5 (firstExtraFD) on. It returns when the child has exec'd
+// files from fd 5 (child.FirstExtraFD) on. It returns when the child has exec'd
 // the user's command, or with the child's *ExitError.
 func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, spec any, extra ...*os.File) (*os.Process, error) {
 	specR, specW, err := os.Pipe()
@@ -447,9 +448,9 @@ func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, clon
 	var proc *os.Process
 	start := func() {
 		proc, err = startSealed("berth-"+role, append([]*os.File{files[0], files[1], files[2], specR, statusW}, extra...),
-			[]string{envReexec + "=" + role}, sys)
+			[]string{child.EnvRole + "=" + role}, sys)
 	}
-	if role == "exec" {
+	if role == child.RoleExec {
 		start() // on the caller's thread, which joined the namespaces
 	} else {
 		onForkerThread(start)
@@ -473,12 +474,12 @@ func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, clon
 		return fail(fmt.Errorf("%w: %w", ErrSetup, err))
 	}
 	if len(b) > 0 {
-		var ce childError
+		var ce child.Error
 		if err := json.Unmarshal(b, &ce); err != nil {
 			return fail(fmt.Errorf("%w: child said %q", ErrSetup, b))
 		}
 		_, _ = proc.Wait()
-		return nil, &ce
+		return nil, &ExitError{Code: ce.Code, Msg: ce.Msg, User: ce.User}
 	}
 	return proc, nil
 }
@@ -489,7 +490,7 @@ func isTerminal(f *os.File) bool {
 }
 
 // initSpec is what the child of container c needs.
-func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console string, dieWithParent bool) (*initSpec, error) {
+func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console string, dieWithParent bool) (*child.Init, error) {
 	cfg := rec.Config
 	in := planInput{rec: rec, dir: c.dir(), volumeDirs: map[string]string{}, console: console}
 	for _, m := range rec.Volumes {
@@ -497,15 +498,20 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 			in.volumeDirs[m.Source] = r.volumes.Path(m.Source)
 		}
 	}
-	spec := &initSpec{
+	rootfs := make([]child.FS, len(rec.Rootfs))
+	for i, m := range rec.Rootfs {
+		rootfs[i] = child.FS{Type: m.Type, Source: m.Source, Options: m.Options}
+	}
+	spec := &child.Init{
 		Rootfs:         filepath.Join(c.dir(), rootfsDirName),
-		RootfsMounts:   rec.Rootfs,
+		RootfsMounts:   rootfs,
 		ReadonlyRootfs: cfg.ReadonlyRootfs,
 		Populate:       populatePlan(in),
 		Mounts:         mountPlan(in),
 		Devices:        defaultDevices,
+		DevSymlinks:    devSymlinks,
 		Hostname:       rec.Hostname,
-		Process: processSpec{
+		Process: child.Process{
 			Args: append([]string{rec.Path}, rec.Args...), Env: rec.Env, Cwd: rec.WorkingDir,
 			User: rec.User, Caps: caps, Seccomp: !cfg.Privileged, DieWithParent: dieWithParent,
 			CgroupNS: cgroupNSAvailable(),

@@ -47,13 +47,3 @@ func Bind(source string, readonly bool) Mount {
 func (m Mount) String() string {
 	return fmt.Sprintf("%s on %s (%s)", m.Type, m.Source, strings.Join(m.Options, ","))
 }
-
-// lowerDirs returns the overlay lowerdir list of m, top-most first.
-func (m Mount) lowerDirs() []string {
-	for _, o := range m.Options {
-		if v, ok := strings.CutPrefix(o, "lowerdir="); ok {
-			return strings.Split(v, ":")
-		}
-	}
-	return nil
-}

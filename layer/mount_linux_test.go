@@ -12,6 +12,7 @@ import (
 	"github.com/moby/sys/mountinfo"
 	"github.com/stretchr/testify/require"
 
+	"github.com/berth-dev/berth/internal/mount"
 	"github.com/berth-dev/berth/internal/privileged"
 )
 
@@ -19,7 +20,7 @@ func TestOverlayDescription(t *testing.T) {
 	m := Overlay([]string{"/l/top", "/l/bottom"}, "/s/upper", "/s/work")
 	require.Equal(t, "overlay", m.Type)
 	require.Equal(t, []string{"lowerdir=/l/top:/l/bottom", "upperdir=/s/upper", "workdir=/s/work", "index=off"}, m.Options)
-	require.Equal(t, []string{"/l/top", "/l/bottom"}, m.lowerDirs())
+	require.Equal(t, []string{"/l/top", "/l/bottom"}, mount.LowerDirs(m.Options))
 
 	ro := Overlay([]string{"/l/top", "/l/bottom"}, "", "")
 	require.Contains(t, ro.Options, "ro")
