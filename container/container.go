@@ -186,6 +186,9 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 				}
 			}
 			switch {
+			case errors.Is(err, ErrNotFound) && cond == WaitRemoved && c.rt.removing(c.id):
+				// Moved aside, not yet gone: Remove notifies when it is.
+				st = &State{Status: StatusRemoving}
 			case errors.Is(err, ErrNotFound) && cond == WaitRemoved:
 				out <- ExitStatus{}
 				return

@@ -286,3 +286,33 @@ func TestListFilters(t *testing.T) {
 	assert.Equal(t, []string{"aa"}, names(ListOptions{All: true}))
 	_ = testimage.Epoch
 }
+
+// WaitRemoved fires once the removal is complete, not when the container
+// stops being listed: a program that exits then (berth run --rm) leaves
+// nothing for the next Open to finish.
+func TestWaitRemovedMeansGone(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	for range 5 {
+		c, err := rt.Create(ctx, Config{Image: "busybox", Name: "once", Cmd: []string{"true"}, AutoRemove: true})
+		require.NoError(t, err)
+		removed, errc := c.Wait(ctx, WaitRemoved)
+		require.NoError(t, c.Start(ctx))
+		select {
+		case <-removed:
+		case err := <-errc:
+			require.NoError(t, err)
+		}
+		entries, err := os.ReadDir(rt.dir)
+		require.NoError(t, err)
+		for _, e := range entries {
+			assert.False(t, strings.HasPrefix(e.Name(), tmpPrefix), "left over %s", e.Name())
+		}
+		for _, d := range []string{snapshotsDir, namesDir} {
+			entries, err = os.ReadDir(filepath.Join(rt.dir, d))
+			require.NoError(t, err)
+			assert.Empty(t, entries, d)
+		}
+	}
+	_, err := rt.Images().Remove(ctx, "busybox", false)
+	require.NoError(t, err, "no container holds the image any more")
+}

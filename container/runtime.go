@@ -349,3 +349,11 @@ func (r *Runtime) exited(id string, s ExitStatus) {
 // pollInterval is how often a waiter re-reads the state of a container
 // another process watches.
 const pollInterval = 20 * time.Millisecond
+
+// removing reports whether container id's directory is moved aside for
+// removal (or, before a create finishes, being built): it is not listed
+// any more, but not gone yet.
+func (r *Runtime) removing(id string) bool {
+	_, err := os.Stat(filepath.Join(r.dir, tmpPrefix+id))
+	return err == nil
+}
