@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -375,8 +376,12 @@ func (c *Container) Remove(ctx context.Context, opts RemoveOptions) error {
 	if err := os.Rename(c.dir(), tmp); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
 	}
+	// The directory goes last: an interrupted remove is finished from its
+	// config. The cgroup is independent of both.
+	var cgroupGone sync.WaitGroup
+	cgroupGone.Go(func() { removeCgroup(c.id) })
 	c.rt.release(ctx, rec, opts.Volumes)
-	removeCgroup(c.id)
+	cgroupGone.Wait()
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
 	}

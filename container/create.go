@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/image"
@@ -167,6 +168,10 @@ func (r *Runtime) undoCreate(ctx context.Context, rec *record) {
 // removed when removeAnonymous), the snapshot, the image hold and the
 // name.
 func (r *Runtime) release(ctx context.Context, rec *record, removeAnonymous bool) {
+	// The snapshot's files are the slow part: deleted meanwhile.
+	var snapshotGone sync.WaitGroup
+	snapshotGone.Go(func() { _ = r.snap.Remove(ctx, rec.ID) })
+	defer snapshotGone.Wait()
 	for _, m := range rec.Volumes {
 		if m.Type != MountVolume || m.Source == "" {
 			continue
@@ -176,7 +181,6 @@ func (r *Runtime) release(ctx context.Context, rec *record, removeAnonymous bool
 			_ = r.volumes.Remove(ctx, m.Source, false)
 		}
 	}
-	_ = r.snap.Remove(ctx, rec.ID)
 	if h, err := parseHash(rec.ImageID); err == nil {
 		_ = r.images.Release(ctx, h, rec.ID)
 	}

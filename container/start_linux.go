@@ -378,11 +378,13 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	copiers.Wait()
 	closeOutputs()
 	oom, _ := cg.OOMKilled()
-	for range 50 {
-		if cg.Delete() == nil {
-			break
+	if !rec.Config.AutoRemove { // else Remove deletes it, beside the rest
+		for range 50 {
+			if cg.Delete() == nil {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
 		}
-		time.Sleep(2 * time.Millisecond)
 	}
 	code := exitCode(ps)
 	if oom && code == 128+int(syscall.SIGKILL) {

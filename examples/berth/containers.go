@@ -602,14 +602,18 @@ func proxySignals(ctr *container.Container) (stop func()) {
 
 // signalProxy is docker's --sig-proxy, begun before the container exists.
 // Registering for every signal costs the Go runtime a round trip to its
-// signal thread per signal, about 1.5 ms in all and as much again to
-// stop, so run begins it before it creates the container, and stopping
-// does not wait. SIGCHLD, SIGPIPE and SIGURG (which the Go runtime sends
-// itself) are not forwarded, as docker forwards none of them; signals
-// that arrive before the container starts are forwarded once it has.
+// signal thread per signal, about 1.5 ms in all (3 ms while berth creates
+// the container on the other core) and as much again to stop, a fifth of
+// a whole run --rm. So run begins it before it creates the container,
+// neither the start nor the exit waits for it, and a signal that arrives
+// in those first milliseconds, before registration is done, has its
+// default effect on berth, which takes an attached container with it
+// (where docker registers first). SIGCHLD, SIGPIPE and SIGURG (which the
+// Go runtime sends itself) are not forwarded, as docker forwards none of
+// them; signals that arrive before the container starts are forwarded
+// once it has.
 type signalProxy struct {
 	sigc   chan os.Signal
-	ready  chan struct{} // closed once registered
 	target chan *container.Container
 	done   chan struct{}
 	stop   func()
@@ -618,14 +622,12 @@ type signalProxy struct {
 func listenSignals() *signalProxy {
 	p := &signalProxy{
 		sigc:   make(chan os.Signal, 128),
-		ready:  make(chan struct{}),
 		target: make(chan *container.Container, 1),
 		done:   make(chan struct{}),
 	}
 	p.stop = sync.OnceFunc(func() { close(p.done) })
 	go func() {
 		signal.Notify(p.sigc)
-		close(p.ready)
 		defer signal.Stop(p.sigc)
 		var ctr *container.Container
 		for {
@@ -649,12 +651,8 @@ func listenSignals() *signalProxy {
 	return p
 }
 
-// forward waits until the proxy listens, then sends what it receives to
-// ctr: called before ctr starts, so no signal is missed once it runs.
-func (p *signalProxy) forward(ctr *container.Container) {
-	<-p.ready
-	p.target <- ctr
-}
+// forward sends what the proxy receives to ctr from now on.
+func (p *signalProxy) forward(ctr *container.Container) { p.target <- ctr }
 
 // attachedStart says how startAttached connects a container to this
 // program.

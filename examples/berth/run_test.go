@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -161,7 +162,20 @@ func TestRunForwardsSignals(t *testing.T) {
 	bg := b.runInBackground(t, strings.NewReader(""), "run", "busybox", "sh", "-c",
 		`trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.1; done`)
 	waitUntil(t, func() bool { return strings.Contains(bg.stdout.String(), "ready") }, "the container starts")
-	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGUSR1))
+	// Sent again until it arrives: berth registers for signals while the
+	// container starts, and a signal before that reaches only the guard.
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+			select {
+			case <-stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+	}()
 	assert.Equal(t, 7, bg.wait(t), bg.stderr.String())
 	assert.Equal(t, "ready\ngot USR1\n", bg.stdout.String())
 }
