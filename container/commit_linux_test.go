@@ -1,6 +1,8 @@
 package container
 
 import (
+	"io/fs"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,6 +40,16 @@ func TestCommitStoppedContainer(t *testing.T) {
 	assert.Equal(t, []string{"80/tcp"}, img.Config.ExposedPorts)
 	assert.Equal(t, "root", img.Config.User)
 	require.Len(t, img.Layers, 2)
+	// Only what the command changed: the mount points of the plan are in
+	// the init layer, not in the container's own.
+	var changed []string
+	require.NoError(t, filepath.WalkDir(img.Layers[1].Dir, func(p string, d fs.DirEntry, err error) error {
+		if rel, _ := filepath.Rel(img.Layers[1].Dir, p); rel != "." {
+			changed = append(changed, rel)
+		}
+		return err
+	}))
+	assert.ElementsMatch(t, []string{"bin", "bin/ls", "data", "data/x"}, changed, "bin/ls is the whiteout")
 	last := img.History[len(img.History)-1]
 	assert.Equal(t, "sh -c mkdir /data && echo committed > /data/x && rm /bin/ls", last.CreatedBy)
 	assert.Equal(t, "Jane <jane@example.com>", last.Author)

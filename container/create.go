@@ -119,6 +119,7 @@ func (r *Runtime) materialize(ctx context.Context, rec *record, img *image.Image
 	for _, l := range img.Layers {
 		dirs = append(dirs, l.Dir)
 	}
+	dirs = append(dirs, filepath.Join(r.dir, initLayerName))
 	mounts, err := r.snap.Prepare(ctx, rec.ID, dirs)
 	if err != nil {
 		return err

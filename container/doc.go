@@ -46,8 +46,10 @@
 //
 //   - is cloned into new pid, mount, uts, ipc and network namespaces (a
 //     network namespace with only loopback: NetworkMode "none");
-//   - mounts the root filesystem (layer's overlay snapshot), fills new
-//     volumes from the image, applies the mount plan — /proc, /dev (tmpfs
+//   - mounts the root filesystem (layer's overlay snapshot of the image's
+//     layers, topped by one init layer of mount points that all the root's
+//     containers share, initlayer_linux.go), fills new volumes from the
+//     image, applies the mount plan — /proc, /dev (tmpfs
 //     with Docker's nodes), /dev/pts (new instance), /dev/shm, /dev/mqueue,
 //     /sys read-only, /etc/hosts, /etc/hostname and /etc/resolv.conf kept
 //     per container, then volumes, bind mounts and tmpfs — and pivots into

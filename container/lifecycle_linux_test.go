@@ -241,7 +241,7 @@ func TestBadInputLeavesNothing(t *testing.T) {
 	entries, err := os.ReadDir(rt.dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		assert.Contains(t, []string{namesDir, snapshotsDir, lockName}, e.Name())
+		assert.Contains(t, []string{namesDir, snapshotsDir, lockName, initLayerName}, e.Name())
 	}
 	entries, err = os.ReadDir(filepath.Join(rt.dir, namesDir))
 	require.NoError(t, err)

@@ -22,7 +22,10 @@ func (r *Runtime) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = r.undoInterrupted(ctx)
+	err = r.ensureInitLayer()
+	if err == nil {
+		err = r.undoInterrupted(ctx)
+	}
 	unlock()
 	if err != nil {
 		return err
