@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/moby/sys/mountinfo"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/berth-dev/berth/internal/mount"
@@ -92,4 +93,19 @@ func TestOverlayWhiteoutsAndUpper(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(target, "written"), []byte("w"), 0o644))
 	_, err = os.Stat(filepath.Join(upper, "written"))
 	require.NoError(t, err, "writes land in the upper directory")
+}
+
+func TestSnapshotKeys(t *testing.T) {
+	for key, ok := range map[string]bool{
+		"a": true, "0abc": true, "a_b.c-d": true, strings.Repeat("k", 128): true,
+		"": false, "_a": false, ".a": false, "-a": false, "a/b": false, "a b": false,
+		"..": false, strings.Repeat("k", 129): false, "é": false,
+	} {
+		err := checkKey(key)
+		if ok {
+			assert.NoError(t, err, key)
+		} else {
+			assert.ErrorIs(t, err, ErrInvalid, key)
+		}
+	}
 }
