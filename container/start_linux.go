@@ -209,18 +209,10 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	if err != nil {
 		return nil, err
 	}
-	cg, err := cgroup.New(cgroupPath(c.id), cgroupResources(cfg.Resources))
-	if err != nil {
-		return nil, fmt.Errorf("%w: cgroup: %w", ErrSetup, err)
-	}
 	var closers []io.Closer
 	defer func() {
 		for _, cl := range closers {
 			_ = cl.Close()
-		}
-		if err != nil {
-			_ = cg.Kill()
-			_ = cg.Delete()
 		}
 	}()
 	logw, err := jsonlog.NewWriter(c.logPath(), jsonlog.Options{MaxSize: cfg.LogMaxSize, MaxFiles: cfg.LogMaxFiles})
@@ -300,22 +292,33 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		_ = logw.Close()
 	}
 
-	spec, err := r.initSpec(c, rec, caps, console, !detached)
+	// The child first: its runtime starts (a few milliseconds) while the
+	// cgroup and the spec are made.
+	pc, err := r.startChild(childFiles, child.RoleInit, !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET)
 	if err != nil {
 		closeOutputs()
 		return nil, err
 	}
-	cgFiles, err := cg.OpenProcs()
+	cg, err := cgroup.New(cgroupPath(c.id), cgroupResources(cfg.Resources))
 	if err != nil {
+		pc.abort()
 		closeOutputs()
-		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+		return nil, fmt.Errorf("%w: cgroup: %w", ErrSetup, err)
 	}
-	for i, f := range cgFiles {
-		closers = append(closers, f)
-		spec.Process.CgroupFDs = append(spec.Process.CgroupFDs, child.FirstExtraFD+i)
+	defer func() {
+		if err != nil {
+			_ = cg.Kill()
+			_ = cg.Delete()
+		}
+	}()
+	spec, err := r.initSpec(c, rec, caps, console, !detached)
+	if err != nil {
+		pc.abort()
+		closeOutputs()
+		return nil, err
 	}
-	proc, err := r.spawn(childFiles, child.RoleInit, !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET,
-		spec, cgFiles...)
+	spec.Process.CgroupFiles = cg.ProcsPaths()
+	proc, err := pc.run(spec)
 	if err != nil {
 		closeOutputs()
 		return nil, err
@@ -424,22 +427,38 @@ func exitCode(ps *os.ProcessState) int {
 	return ps.ExitCode()
 }
 
-// spawn starts the sealed binary as a child in role ("init" or "exec")
-// with files as its stdio, spec on fd 3, a status pipe on fd 4 and extra
-// files from fd 5 (child.FirstExtraFD) on. It returns when the child has exec'd
-// the user's command, or with the child's *ExitError.
+// spawn starts the sealed binary as a child in role (child.RoleInit or
+// child.RoleExec) and hands it spec: see startChild and pendingChild.run.
 func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, spec any, extra ...*os.File) (*os.Process, error) {
+	pc, err := r.startChild(files, role, dieWithParent, cloneflags, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return pc.run(spec)
+}
+
+// pendingChild is a child started and waiting for its spec.
+type pendingChild struct {
+	proc          *os.Process
+	specW, status *os.File
+}
+
+// startChild starts the sealed binary as a child in role with files as
+// its stdio, a spec pipe on fd 3, a status pipe on fd 4 and extra files
+// from fd 5 (child.FirstExtraFD) on. The child's runtime starts while the
+// caller prepares the spec, which the child waits for.
+func (r *Runtime) startChild(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, extra ...*os.File) (*pendingChild, error) {
 	specR, specW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
-	defer specW.Close()
+	defer specR.Close()
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
-		specR.Close()
+		specW.Close()
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
-	defer statusR.Close()
+	defer statusW.Close()
 	sys := &syscall.SysProcAttr{Cloneflags: cloneflags, Setsid: true}
 	if files[0] != nil && files[0] == files[1] && isTerminal(files[0]) {
 		sys.Setctty, sys.Ctty = true, 0
@@ -457,33 +476,47 @@ func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, clon
 	} else {
 		onForkerThread(start)
 	}
-	specR.Close()
-	statusW.Close()
 	if err != nil {
+		specW.Close()
+		statusR.Close()
 		return nil, fmt.Errorf("%w: start child: %w", ErrSetup, err)
 	}
-	fail := func(err error) (*os.Process, error) {
-		_ = proc.Kill()
-		_, _ = proc.Wait()
-		return nil, err
-	}
-	if err := json.NewEncoder(specW).Encode(spec); err != nil {
-		return fail(fmt.Errorf("%w: send spec: %w", ErrSetup, err))
-	}
-	specW.Close()
-	b, err := io.ReadAll(statusR)
+	return &pendingChild{proc: proc, specW: specW, status: statusR}, nil
+}
+
+// abort kills the child and reaps it.
+func (pc *pendingChild) abort() {
+	pc.specW.Close()
+	pc.status.Close()
+	_ = pc.proc.Kill()
+	_, _ = pc.proc.Wait()
+}
+
+// run sends the spec and returns when the child has exec'd the user's
+// command, or with the child's *ExitError.
+func (pc *pendingChild) run(spec any) (*os.Process, error) {
+	err := json.NewEncoder(pc.specW).Encode(spec)
+	pc.specW.Close()
 	if err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrSetup, err))
+		pc.abort()
+		return nil, fmt.Errorf("%w: send spec: %w", ErrSetup, err)
+	}
+	b, err := io.ReadAll(pc.status)
+	pc.status.Close()
+	if err != nil {
+		pc.abort()
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	if len(b) > 0 {
 		var ce child.Error
 		if err := json.Unmarshal(b, &ce); err != nil {
-			return fail(fmt.Errorf("%w: child said %q", ErrSetup, b))
+			pc.abort()
+			return nil, fmt.Errorf("%w: child said %q", ErrSetup, b)
 		}
-		_, _ = proc.Wait()
+		_, _ = pc.proc.Wait()
 		return nil, &ExitError{Code: ce.Code, Msg: ce.Msg, User: ce.User}
 	}
-	return proc, nil
+	return pc.proc, nil
 }
 
 func isTerminal(f *os.File) bool {

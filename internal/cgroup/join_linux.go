@@ -20,20 +20,9 @@ import (
 // cost 7–15 ms per container here. On v2 they are cgroup.procs. The caller
 // closes the files.
 func (c *Cgroup) OpenProcs() ([]*os.File, error) {
-	var dirs []string
-	file := "cgroup.procs"
-	switch g := c.group.(type) {
-	case *v1Group:
-		file = "tasks"
-		for _, s := range g.host.subsystems {
-			dirs = append(dirs, v1Dir(s, g.path))
-		}
-	case *v2Group:
-		dirs = append(dirs, g.dir)
-	}
 	var files []*os.File
-	for _, d := range dirs {
-		f, err := os.OpenFile(filepath.Join(d, file), os.O_WRONLY, 0)
+	for _, p := range c.ProcsPaths() {
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
 		if os.IsNotExist(err) {
 			continue // a hierarchy the group does not use (cpuset unless pinned)
 		}
@@ -46,4 +35,26 @@ func (c *Cgroup) OpenProcs() ([]*os.File, error) {
 		files = append(files, f)
 	}
 	return files, nil
+}
+
+// ProcsPaths returns the paths of the files OpenProcs opens, for a process
+// that opens them itself; a missing one is a hierarchy the group does not
+// use.
+func (c *Cgroup) ProcsPaths() []string {
+	var dirs []string
+	file := "cgroup.procs"
+	switch g := c.group.(type) {
+	case *v1Group:
+		file = "tasks"
+		for _, s := range g.host.subsystems {
+			dirs = append(dirs, v1Dir(s, g.path))
+		}
+	case *v2Group:
+		dirs = append(dirs, g.dir)
+	}
+	paths := make([]string, len(dirs))
+	for i, d := range dirs {
+		paths[i] = filepath.Join(d, file)
+	}
+	return paths
 }

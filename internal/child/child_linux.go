@@ -75,6 +75,16 @@ func run(joining bool) {
 		if err := dec.Decode(&spec); err != nil {
 			fail(125, fmt.Errorf("read init spec: %w", err))
 		}
+		for _, p := range spec.Process.CgroupFiles {
+			fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+			if errors.Is(err, unix.ENOENT) {
+				continue
+			}
+			if err != nil {
+				fail(125, fmt.Errorf("join cgroup: %w", err))
+			}
+			spec.Process.CgroupFDs = append(spec.Process.CgroupFDs, fd)
+		}
 		if err := setupRoot(&spec); err != nil {
 			fail(125, err)
 		}

@@ -57,7 +57,11 @@ type Process struct {
 	// container's group: the process moves itself in just before it execs,
 	// then unshares its cgroup namespace if CgroupNS.
 	CgroupFDs []int `json:",omitempty"`
-	CgroupNS  bool  `json:",omitempty"`
+	// CgroupFiles are the same files by path, for a first process, which
+	// opens them before it pivots (a missing one is a hierarchy the group
+	// does not use): its parent starts it before it makes the cgroup.
+	CgroupFiles []string `json:",omitempty"`
+	CgroupNS    bool     `json:",omitempty"`
 }
 
 // Mount is one mount(2) call in the container's root, before pivot_root.
