@@ -113,8 +113,9 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 	}
 	spec := child.Process{
 		Args: cfg.Cmd, Env: mergeEnv(env, cfg.Env), Cwd: firstNonEmpty(cfg.WorkingDir, rec.WorkingDir),
-		User: firstNonEmpty(cfg.User, rec.User), Caps: caps, Seccomp: !rec.Config.Privileged && !cfg.Privileged,
+		User: firstNonEmpty(cfg.User, rec.User), Caps: caps,
 	}
+	filtered := !rec.Config.Privileged && !cfg.Privileged
 	e := &ExecProcess{done: make(chan struct{})}
 	files, outputs, err := e.stdio(cfg)
 	if err != nil {
@@ -135,7 +136,7 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		// This thread joins the container and is never given back: the
 		// goroutine exits locked, and Go ends the thread.
 		runtime.LockOSThread()
-		proc, err := joinAndSpawn(c.rt, st.Pid, files, cg, &spec)
+		proc, err := joinAndSpawn(c.rt, st.Pid, files, cg, &spec, filtered)
 		res <- result{proc, err}
 	}()
 	r := <-res
@@ -178,7 +179,7 @@ type output struct {
 // child from it; the child joins the mount namespace itself (fd 5), on its
 // own main thread, so that the sealed binary is found through the host's
 // /proc.
-func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process) (*os.Process, error) {
+func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filtered bool) (*os.Process, error) {
 	var fds []int
 	defer func() {
 		for _, fd := range fds {
@@ -226,7 +227,17 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 	for i := range cgFiles {
 		spec.CgroupFDs = append(spec.CgroupFDs, child.FirstExtraFD+1+i)
 	}
-	return rt.spawn(files, child.RoleExec, false, 0, spec, append([]*os.File{mnt}, cgFiles...)...)
+	pc, err := rt.startChild(files, child.RoleExec, false, 0, append([]*os.File{mnt}, cgFiles...)...)
+	if err != nil {
+		return nil, err
+	}
+	if filtered { // compiled while the child starts
+		if spec.Seccomp, err = seccompFilter(spec.Caps); err != nil {
+			pc.abort()
+			return nil, err
+		}
+	}
+	return pc.run(spec)
 }
 
 func (e *ExecProcess) stdio(cfg ExecConfig) ([3]*os.File, []output, error) {

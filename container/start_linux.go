@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/berth-dev/berth/internal/cgroup"
 	"github.com/berth-dev/berth/internal/child"
 	"github.com/berth-dev/berth/internal/jsonlog"
+	"github.com/berth-dev/berth/internal/seccomp"
 )
 
 // StartOption changes how Start runs a container.
@@ -427,16 +429,6 @@ func exitCode(ps *os.ProcessState) int {
 	return ps.ExitCode()
 }
 
-// spawn starts the sealed binary as a child in role (child.RoleInit or
-// child.RoleExec) and hands it spec: see startChild and pendingChild.run.
-func (r *Runtime) spawn(files [3]*os.File, role string, dieWithParent bool, cloneflags uintptr, spec any, extra ...*os.File) (*os.Process, error) {
-	pc, err := r.startChild(files, role, dieWithParent, cloneflags, extra...)
-	if err != nil {
-		return nil, err
-	}
-	return pc.run(spec)
-}
-
 // pendingChild is a child started and waiting for its spec.
 type pendingChild struct {
 	proc          *os.Process
@@ -525,7 +517,7 @@ func isTerminal(f *os.File) bool {
 }
 
 // initSpec is what the child of container c needs.
-func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console string, dieWithParent bool) (*child.Init, error) {
+func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console string, dieWithParent bool) (spec *child.Init, err error) {
 	cfg := rec.Config
 	in := planInput{rec: rec, dir: c.dir(), volumeDirs: map[string]string{}, console: console}
 	for _, m := range rec.Volumes {
@@ -537,7 +529,7 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 	for i, m := range rec.Rootfs {
 		rootfs[i] = child.FS{Type: m.Type, Source: m.Source, Options: m.Options}
 	}
-	spec := &child.Init{
+	spec = &child.Init{
 		Rootfs:         filepath.Join(c.dir(), rootfsDirName),
 		RootfsMounts:   rootfs,
 		ReadonlyRootfs: cfg.ReadonlyRootfs,
@@ -548,7 +540,7 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 		Hostname:       rec.Hostname,
 		Process: child.Process{
 			Args: append([]string{rec.Path}, rec.Args...), Env: rec.Env, Cwd: rec.WorkingDir,
-			User: rec.User, Caps: caps, Seccomp: !cfg.Privileged, DieWithParent: dieWithParent,
+			User: rec.User, Caps: caps, DieWithParent: dieWithParent,
 			CgroupNS: cgroupNSAvailable(),
 		},
 	}
@@ -560,8 +552,31 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 		spec.Devices = devs
 	} else {
 		spec.Masked, spec.Readonly = maskedPaths, readonlyPaths
+		if spec.Process.Seccomp, err = seccompFilter(caps); err != nil {
+			return nil, err
+		}
 	}
 	return spec, nil
+}
+
+// seccompFilters caches Docker's default filter compiled for a set of
+// capabilities (the key: the set, in capabilities' order).
+var seccompFilters sync.Map
+
+// seccompFilter returns Docker's default seccomp filter for a process
+// with caps, compiled and encoded for the child (seccomp.Encode).
+func seccompFilter(caps []string) ([]byte, error) {
+	key := strings.Join(caps, ",")
+	if b, ok := seccompFilters.Load(key); ok {
+		return b.([]byte), nil
+	}
+	filter, err := seccomp.Default().Compile(runtime.GOARCH, caps)
+	if err != nil {
+		return nil, fmt.Errorf("%w: seccomp: %w", ErrSetup, err)
+	}
+	b := seccomp.Encode(filter)
+	seccompFilters.Store(key, b)
+	return b, nil
 }
 
 func cgroupNSAvailable() bool {

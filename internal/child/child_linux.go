@@ -295,8 +295,8 @@ func execProcess(p *Process) (int, error) {
 		}
 	}
 	var filter []unix.SockFilter
-	if p.Seccomp {
-		if filter, err = seccomp.Default().Compile(runtime.GOARCH, p.Caps); err != nil {
+	if len(p.Seccomp) > 0 {
+		if filter, err = seccomp.Decode(p.Seccomp); err != nil {
 			return 125, fmt.Errorf("seccomp: %w", err)
 		}
 	}

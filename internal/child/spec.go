@@ -44,15 +44,17 @@ type FS struct {
 
 // Process is the process to exec, for init and exec alike.
 type Process struct {
-	Args          []string
-	Env           []string
-	Cwd           string
-	User          string
-	Groups        []string `json:",omitempty"`
-	Caps          []string
-	Seccomp       bool
-	NoNewPrivs    bool `json:",omitempty"`
-	DieWithParent bool `json:",omitempty"`
+	Args   []string
+	Env    []string
+	Cwd    string
+	User   string
+	Groups []string `json:",omitempty"`
+	Caps   []string
+	// Seccomp is the compiled filter to install (seccomp.Encode), if any:
+	// the parent compiles it while the child starts.
+	Seccomp       []byte `json:",omitempty"`
+	NoNewPrivs    bool   `json:",omitempty"`
+	DieWithParent bool   `json:",omitempty"`
 	// CgroupFDs are open cgroup.procs (v2) or tasks (v1) files of the
 	// container's group: the process moves itself in just before it execs,
 	// then unshares its cgroup namespace if CgroupNS.
