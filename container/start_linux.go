@@ -345,18 +345,11 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		go func() {
 			defer copiers.Done()
 			lw := logw.Stream(out.name)
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := out.r.Read(buf)
-				if n > 0 {
-					_, _ = lw.Write(buf[:n])
-					p.write(out.name, buf[:n])
-				}
-				if err != nil {
-					_ = lw.Close()
-					return
-				}
-			}
+			_ = copyOutput(out.r, func(b []byte) {
+				_, _ = lw.Write(b)
+				p.write(out.name, b)
+			})
+			_ = lw.Close()
 		}()
 	}
 	if o.stdin != nil && p.stdin != nil {
