@@ -103,6 +103,8 @@ func Open(ctx context.Context, root string, opts ...Option) (*Runtime, error) {
 		r.closeImages()
 		return nil, fmt.Errorf("open container runtime: %w", err)
 	}
+	spreadSubdirs(r.dir)
+	spreadSubdirs(filepath.Join(r.dir, snapshotsDir))
 	if err := r.recover(ctx); err != nil {
 		r.closeImages()
 		return nil, fmt.Errorf("open container runtime: %w", err)
