@@ -32,3 +32,34 @@ func TestLockExcludesOtherOpens(t *testing.T) {
 	b.Close()
 	require.NoError(t, Lock(ctx, c, true, true), "free once the holders close")
 }
+
+func TestCancelledWaitLeavesNoLockOnceClosed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock")
+	open := func() *os.File {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		require.NoError(t, err)
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	ctx := context.Background()
+	holder, waiter := open(), open()
+	require.NoError(t, Lock(ctx, holder, true, false))
+
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, Lock(short, waiter, true, true), context.DeadlineExceeded)
+	waiter.Close() // as every caller does when Lock fails
+
+	// A waiter blocked in the kernel gets the lock when the holder lets go,
+	// and the cancelled wait above keeps nothing once its file is closed.
+	got := make(chan error, 1)
+	next := open()
+	go func() { got <- Lock(ctx, next, true, true) }()
+	holder.Close()
+	require.NoError(t, <-got)
+	require.ErrorIs(t, Lock(ctx, open(), true, false), ErrLocked, "next holds it")
+	next.Close()
+	later, cancel2 := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel2()
+	require.NoError(t, Lock(later, open(), true, true))
+}
