@@ -77,6 +77,10 @@ func (r *Runtime) reserveName(rec *record, name string) error {
 			n = GenerateName(retry)
 		}
 		f, err := os.OpenFile(filepath.Join(r.dir, namesDir, n), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) && r.staleName(n) {
+			retry--
+			continue
+		}
 		if errors.Is(err, os.ErrExist) {
 			if name == "" && retry < 10 {
 				continue
@@ -94,6 +98,25 @@ func (r *Runtime) reserveName(rec *record, name string) error {
 		rec.Name = n
 		return err
 	}
+}
+
+// staleName removes names/name when its container does not exist (a
+// create or remove was killed between the name and the directory) and
+// reports whether it did. The caller holds the runtime lock, which every
+// create holds from reserving the name to renaming the directory into
+// place, so no create is half-way.
+func (r *Runtime) staleName(name string) bool {
+	p := filepath.Join(r.dir, namesDir, name)
+	id, err := os.ReadFile(p)
+	if err != nil || !isHex(string(id)) {
+		return false
+	}
+	for _, dir := range []string{string(id), tmpPrefix + string(id)} {
+		if _, err := os.Stat(filepath.Join(r.dir, dir)); !errors.Is(err, os.ErrNotExist) {
+			return false
+		}
+	}
+	return os.Remove(p) == nil
 }
 
 // materialize writes rec's directory and takes what the container uses:

@@ -94,10 +94,12 @@
 // is guarded by flock: the runtime's lock around names, create and remove,
 // a container's lock around its state changes. Open settles what a killed
 // program left behind: half-created or half-removed containers are undone,
-// names of containers that do not exist are freed, and a container recorded
-// as running whose watcher is gone is killed if still alive (nothing would
-// collect its output or exit), marked exited with code 255 and its cgroup
-// removed.
+// and a container recorded as running whose watcher is gone is killed if
+// still alive (nothing would collect its output or exit), marked exited
+// with code 255 and its cgroup removed. Watchers register as owners
+// (owners/PID-START-TOKEN), so Open reads the containers' states only when
+// an owner has died: its cost does not grow with the number of containers.
+// A name whose container does not exist is freed when it is wanted again.
 //
 // # Logs, stdio and exec
 //

@@ -89,6 +89,16 @@ func assertNoLeaks(t *testing.T, root string, ids []string) {
 	for _, pid := range monitorsOf(root) {
 		t.Errorf("leaked monitor process %s", pid)
 	}
+	// Owners unregister when they close with nothing running; a killed
+	// one is swept by the next Open.
+	rt, err := Open(context.Background(), root)
+	require.NoError(t, err)
+	owners, err := os.ReadDir(filepath.Join(rt.dir, ownersDir))
+	require.NoError(t, err)
+	for _, o := range owners {
+		t.Errorf("owner left registered: %s", o.Name())
+	}
+	require.NoError(t, rt.Close())
 }
 
 // writeImage stores an image of busybox plus files under name.

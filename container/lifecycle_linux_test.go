@@ -241,7 +241,7 @@ func TestBadInputLeavesNothing(t *testing.T) {
 	entries, err := os.ReadDir(rt.dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		assert.Contains(t, []string{namesDir, snapshotsDir, lockName, initLayerName}, e.Name())
+		assert.Contains(t, []string{namesDir, snapshotsDir, ownersDir, lockName, initLayerName}, e.Name())
 	}
 	entries, err = os.ReadDir(filepath.Join(rt.dir, namesDir))
 	require.NoError(t, err)
@@ -315,4 +315,22 @@ func TestWaitRemovedMeansGone(t *testing.T) {
 	}
 	_, err := rt.Images().Remove(ctx, "busybox", false)
 	require.NoError(t, err, "no container holds the image any more")
+}
+
+// A name left behind by a create or remove that was killed half-way (its
+// container does not exist) is taken over when the name is wanted again.
+func TestStaleNameIsTakenOver(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	ghost := strings.Repeat("ab", 32)
+	require.NoError(t, os.WriteFile(filepath.Join(rt.dir, namesDir, "web"), []byte(ghost), 0o600))
+	_, err := rt.Get(ctx, "web")
+	assert.ErrorIs(t, err, ErrNotFound)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Name: "web", Cmd: []string{"true"}})
+	require.NoError(t, err)
+	got, err := rt.Get(ctx, "web")
+	require.NoError(t, err)
+	assert.Equal(t, c.ID(), got.ID())
+	_, err = rt.Create(ctx, Config{Image: "busybox", Name: "web", Cmd: []string{"true"}})
+	assert.ErrorIs(t, err, ErrConflict, "a live container's name is not stale")
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }

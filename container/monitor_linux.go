@@ -226,6 +226,7 @@ func monitorMain(root string) {
 	_, _ = ready.WriteString("ready")
 	ready.Close()
 	m.serve()
+	_ = rt.Close() // nothing runs: this also unregisters it as an owner
 	os.Exit(0)
 }
 

@@ -30,21 +30,39 @@ func (r *Runtime) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Only the containers of owners that died need settling (see
+	// owners_linux.go).
+	dead, err := r.deadOwners()
+	if err != nil || len(dead) == 0 {
+		return err
+	}
 	ids, err := r.ids()
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
+		st, err := (&Container{rt: r, id: id}).state()
+		if err != nil || st.Status != StatusRunning {
+			continue
+		}
+		if _, ok := dead[identity{pid: st.Owner, start: st.OwnerStart}]; !ok {
+			continue
+		}
 		if err := r.reconcile(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
+		}
+	}
+	for _, paths := range dead {
+		for _, p := range paths {
+			_ = os.Remove(p)
 		}
 	}
 	return nil
 }
 
 // undoInterrupted removes what creates and removes killed half-way left:
-// .tmp-ID directories nobody holds, and names whose container does not
-// exist. The caller holds the runtime lock, which every create holds from
+// .tmp-ID directories nobody holds (and the names recorded in them). The
+// caller holds the runtime lock, which every create holds from
 // reserving the name to renaming the directory into place.
 func (r *Runtime) undoInterrupted(ctx context.Context) error {
 	entries, err := os.ReadDir(r.dir)
@@ -86,20 +104,9 @@ func (r *Runtime) undoInterrupted(ctx context.Context) error {
 		_ = os.RemoveAll(dir)
 		unlock()
 	}
-	names, err := os.ReadDir(filepath.Join(r.dir, namesDir))
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		p := filepath.Join(r.dir, namesDir, n.Name())
-		id, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(r.dir, string(id))); errors.Is(err, os.ErrNotExist) {
-			_ = os.Remove(p)
-		}
-	}
+	// Names whose container is gone are taken over when the name is
+	// wanted again (staleName): reading every name here cost each Open
+	// time in proportion to the containers.
 	return nil
 }
 

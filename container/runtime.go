@@ -26,6 +26,7 @@ const (
 	lockName      = "lock"      // exclusive flock around create, remove and names
 	namesDir      = "names"     // names/NAME holds the ID of the container named NAME
 	snapshotsDir  = "snapshots" // root filesystems (layer's overlay snapshotter)
+	ownersDir     = "owners"    // programs that watch running containers (owners_linux.go)
 	tmpPrefix     = ".tmp-"     // a container being created
 	configFile    = "config.json"
 	stateFile     = "state.json"
@@ -44,6 +45,7 @@ type Runtime struct {
 
 	mu      sync.Mutex
 	closed  bool
+	owner   owner               // this program's registration as an owner
 	live    map[string]*process // containers this process started and watches
 	changed map[string]chan struct{}
 	exits   map[string][]chan ExitStatus // waiters of exits this process watches
@@ -83,7 +85,7 @@ func Open(ctx context.Context, root string, opts ...Option) (*Runtime, error) {
 		changed: map[string]chan struct{}{},
 		exits:   map[string][]chan ExitStatus{},
 	}
-	for _, d := range []string{r.dir, filepath.Join(r.dir, namesDir)} {
+	for _, d := range []string{r.dir, filepath.Join(r.dir, namesDir), filepath.Join(r.dir, ownersDir)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("open container runtime: %w", err)
 		}
@@ -140,6 +142,7 @@ func (r *Runtime) Close() error {
 		p.kill()
 		<-p.done
 	}
+	r.unregisterOwner()
 	r.closeImages()
 	return nil
 }

@@ -326,6 +326,12 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		return nil, err
 	}
 	p.proc = proc
+	if err := r.registerOwner(); err != nil {
+		p.kill()
+		_, _ = proc.Wait()
+		closeOutputs()
+		return nil, fmt.Errorf("%w: register as owner: %w", ErrSetup, err)
+	}
 	startedAt := time.Now().UTC()
 	self := selfIdentity()
 	st := &State{
