@@ -111,12 +111,17 @@
 // the container gets a pseudo-terminal, sized with Resize.
 //
 // Exec runs another process in a running container. The calling goroutine
-// locks an OS thread, joins the container's namespaces but the mount
-// namespace, and forks the sealed binary, which joins the mount namespace
-// on its own main thread, its cgroup, user, seccomp filter and capabilities,
-// and execs the command. The thread is never given back to the Go
-// scheduler. Exec'd processes are reaped as soon as they exit: in a pid
-// namespace, the first process cannot finish while another is unreaped.
+// locks an OS thread and joins the container's namespaces. On cgroup v1
+// the thread itself then becomes the container's process-to-be — mount
+// namespace, cgroup (its tasks files move the thread alone), user,
+// seccomp filter, capabilities — and forks and execs the command, with
+// the program non-dumpable while the fork runs its binary in the
+// container (child.ForkExec): no second Go runtime starts, which halves an
+// exec. On cgroup v2, where a thread cannot join a cgroup alone, it forks
+// the sealed binary instead, which does the same on its own main thread.
+// The thread is never given back to the Go scheduler. Exec'd processes are
+// reaped as soon as they exit: in a pid namespace, the first process
+// cannot finish while another is unreaped.
 //
 // # Where berth differs from Docker
 //

@@ -2,12 +2,14 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -15,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/internal/capability"
 	"github.com/berth-dev/berth/internal/cgroup"
 	"github.com/berth-dev/berth/internal/child"
+	"github.com/berth-dev/berth/internal/userspec"
 )
 
 // ExecConfig is a process to run in a running container (docker exec).
@@ -175,10 +178,11 @@ type output struct {
 }
 
 // joinAndSpawn enters the namespaces of the container process pid, except
-// the mount namespace, on the calling (locked) thread and starts the exec
-// child from it; the child joins the mount namespace itself (fd 5), on its
-// own main thread, so that the sealed binary is found through the host's
-// /proc.
+// the mount namespace, on the calling (locked) thread and starts the
+// process from it: on cgroup v1 directly from the thread
+// (forkExecInThread), else through the exec child, which joins the mount
+// namespace itself (fd 5), on its own main thread, so that the sealed
+// binary is found through the host's /proc.
 func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filtered bool) (*os.Process, error) {
 	var fds []int
 	defer func() {
@@ -210,6 +214,12 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 		if err := unix.Setns(fds[i], k.flag); err != nil {
 			return nil, fmt.Errorf("%w: join %s namespace: %w", ErrSetup, k.name, err)
 		}
+	}
+	if execInThread(cg) {
+		fd := fds[len(fds)-1]
+		fds = fds[:len(fds)-1]
+		defer unix.Close(fd)
+		return forkExecInThread(fd, files, cg, spec, filtered)
 	}
 	mnt := os.NewFile(uintptr(fds[len(fds)-1]), "mnt")
 	fds = fds[:len(fds)-1]
@@ -290,4 +300,61 @@ func (e *ExecProcess) closeAll() {
 	for _, c := range e.closers {
 		_ = c.Close()
 	}
+}
+
+// execInThread says whether an exec'd process starts from the joining
+// thread (child.ForkExec) rather than through the re-executed child: on
+// cgroup v1, where the thread can join the container's cgroup alone (its
+// tasks files). On v2 a thread cannot leave its process's cgroup, and
+// clone3's CLONE_INTO_CGROUP is refused once the thread has Docker's
+// seccomp filter. A variable, so that tests take both ways.
+var execInThread = func(cg *cgroup.Cgroup) bool { return cg.Version() == 1 }
+
+// forkExecInThread finishes joining the container on the calling thread
+// (its mount namespace, mnt) and starts spec's process from it with
+// child.ForkExec. The thread is spoiled: the caller's goroutine ends
+// locked.
+func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filtered bool) (*os.Process, error) {
+	spec.CgroupFDs = nil
+	defer func() { // those prepare did not get to
+		for _, fd := range spec.CgroupFDs {
+			_ = unix.Close(fd)
+		}
+	}()
+	for _, p := range cg.ProcsPaths() { // before the host's /sys is out of sight
+		fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if errors.Is(err, unix.ENOENT) {
+			continue // a hierarchy the group does not use
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: join cgroup: %w", ErrSetup, err)
+		}
+		spec.CgroupFDs = append(spec.CgroupFDs, fd)
+	}
+	if filtered {
+		var err error
+		if spec.Seccomp, err = seccompFilter(spec.Caps); err != nil {
+			return nil, err
+		}
+	}
+	if err := unix.Unshare(unix.CLONE_FS); err != nil {
+		return nil, fmt.Errorf("%w: unshare fs: %w", ErrSetup, err)
+	}
+	if err := unix.Setns(mnt, unix.CLONE_NEWNS); err != nil {
+		return nil, fmt.Errorf("%w: join mount namespace: %w", ErrSetup, err)
+	}
+	sys := &syscall.SysProcAttr{Setsid: true}
+	if files[0] != nil && files[0] == files[1] && isTerminal(files[0]) {
+		sys.Setctty, sys.Ctty = true, 0
+	}
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		fds[i] = f.Fd()
+	}
+	pid, code, err := child.ForkExec(spec, fds, sys)
+	if err != nil {
+		user := errors.Is(err, userspec.ErrNoSuchUser) || errors.Is(err, userspec.ErrNoSuchGroup)
+		return nil, &ExitError{Code: code, Msg: err.Error(), User: user}
+	}
+	return os.FindProcess(pid)
 }

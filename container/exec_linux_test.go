@@ -2,15 +2,38 @@ package container
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/internal/cgroup"
 )
 
+// Both ways of starting an exec'd process: from the joining thread
+// (cgroup v1) and through the re-executed child (cgroup v2, and the
+// fallback).
 func TestExecJoinsTheContainer(t *testing.T) {
+	for _, way := range []struct {
+		name     string
+		inThread bool
+	}{{"thread", true}, {"child", false}} {
+		t.Run(way.name, func(t *testing.T) {
+			// On cgroup v2 the thread cannot join alone: both take the child.
+			saved := execInThread
+			execInThread = func(cg *cgroup.Cgroup) bool { return way.inThread && cg.Version() == 1 }
+			t.Cleanup(func() { execInThread = saved })
+			testExecJoinsTheContainer(t)
+		})
+	}
+}
+
+func testExecJoinsTheContainer(t *testing.T) {
 	rt, ctx := testRuntime(t)
 	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"sleep", "100"}, WorkingDir: "/srv", Env: []string{"FROM=container"}})
 	require.NoError(t, err)
@@ -33,6 +56,9 @@ func TestExecJoinsTheContainer(t *testing.T) {
 	code, out, _ = execOut(ExecConfig{Cmd: sh("id -u; pwd; exit 7"), User: "nobody", WorkingDir: "/tmp"})
 	assert.Equal(t, 7, code)
 	assert.Equal(t, "65534\n/tmp\n", out)
+	dumpable, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	require.NoError(t, err)
+	assert.Equal(t, 1, dumpable, "this program is dumpable again after an exec that changed user")
 
 	code, out, _ = execOut(ExecConfig{Cmd: sh("test -t 0 && echo tty"), Tty: true})
 	assert.Equal(t, 0, code)
@@ -51,9 +77,19 @@ func TestExecJoinsTheContainer(t *testing.T) {
 	require.ErrorAs(t, err, &exitErr)
 	assert.Equal(t, 127, exitErr.Code)
 
-	// The exec'd process is in the container's cgroup: it dies with it.
+	// The exec'd process is in the container's cgroup (and this program
+	// is not): it dies with it.
 	p, err = c.Exec(ctx, ExecConfig{Cmd: []string{"sleep", "100"}})
 	require.NoError(t, err)
+	for _, pid := range []int{p.Pid(), os.Getpid()} {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+		require.NoError(t, err)
+		if pid == p.Pid() {
+			assert.Contains(t, string(b), cgroupPath(c.ID()))
+		} else {
+			assert.NotContains(t, string(b), cgroupPath(c.ID()))
+		}
+	}
 	require.NoError(t, c.Stop(ctx, time.Second))
 	code, err = p.Wait(ctx)
 	require.NoError(t, err)

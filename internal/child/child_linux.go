@@ -265,70 +265,9 @@ func readonlyPath(p string) error {
 // the container's root: user, working directory, seccomp, capabilities,
 // then execve. It returns only on failure, with Docker's exit code.
 func execProcess(p *Process) (int, error) {
-	root, err := os.OpenRoot("/")
-	if err != nil {
-		return 125, err
-	}
-	u, err := userspec.Resolve(root, p.User, p.Groups)
-	_ = root.Close()
-	if err != nil {
-		return 125, err
-	}
-	env := p.Env
-	if !hasEnv(env, "HOME") {
-		home := u.Home
-		if home == "" {
-			home = "/"
-		}
-		env = append(env, "HOME="+home)
-	}
-	if err := os.MkdirAll(p.Cwd, 0o755); err != nil {
-		return 125, fmt.Errorf("create working directory %s: %w", p.Cwd, err)
-	}
-	path, code, err := lookPath(p.Args[0], env)
+	path, env, code, err := prepare(p)
 	if err != nil {
 		return code, err
-	}
-	if p.NoNewPrivs {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return 125, fmt.Errorf("no_new_privs: %w", err)
-		}
-	}
-	var filter []unix.SockFilter
-	if len(p.Seccomp) > 0 {
-		if filter, err = seccomp.Decode(p.Seccomp); err != nil {
-			return 125, fmt.Errorf("seccomp: %w", err)
-		}
-	}
-	// From here on only system calls: the process is in its cgroup, where a
-	// pids limit may forbid the runtime another thread.
-	for _, fd := range p.CgroupFDs {
-		if _, err := unix.Write(fd, []byte("0")); err != nil {
-			return 125, fmt.Errorf("join cgroup: %w", err)
-		}
-		_ = unix.Close(fd)
-	}
-	if p.CgroupNS {
-		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-			return 125, fmt.Errorf("cgroup namespace: %w", err)
-		}
-	}
-	if filter != nil {
-		if err := seccomp.Install(filter); err != nil {
-			return 125, fmt.Errorf("seccomp: %w", err)
-		}
-	}
-	// As runc: keep the permitted set across the change of user, then
-	// make the capability sets what the container gets. A non-root user
-	// ends with none after execve, as in docker.
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
-		return 125, fmt.Errorf("keep capabilities: %w", err)
-	}
-	if err := setUser(u); err != nil {
-		return 125, err
-	}
-	if err := capability.Apply(p.Caps); err != nil {
-		return 125, fmt.Errorf("capabilities: %w", err)
 	}
 	if p.DieWithParent {
 		// A change of credentials clears the parent-death signal.
@@ -337,13 +276,92 @@ func execProcess(p *Process) (int, error) {
 	if err := unix.Chdir(p.Cwd); err != nil {
 		return 125, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", p.Cwd, err)
 	}
-	err = unix.Exec(path, p.Args, env)
-	switch {
-	case errors.Is(err, unix.ENOENT):
-		return 127, fmt.Errorf("exec: %q: %w", p.Args[0], err)
-	default:
-		return 126, fmt.Errorf("exec: %q: %w", p.Args[0], err)
+	return execError(p.Args[0], unix.Exec(path, p.Args, env))
+}
+
+// execError gives a failed execve of name Docker's exit code.
+func execError(name string, err error) (int, error) {
+	if errors.Is(err, unix.ENOENT) {
+		return 127, fmt.Errorf("exec: %q: %w", name, err)
 	}
+	return 126, fmt.Errorf("exec: %q: %w", name, err)
+}
+
+// prepare makes the calling thread what p's process is to be, inside the
+// container's root: it resolves the user, creates the working directory,
+// finds the command, joins the cgroup, installs the seccomp filter and
+// sets capabilities and credentials, and returns the command's path and
+// environment. Only system calls follow the cgroup join: in the cgroup a
+// pids limit may forbid the runtime another thread.
+func prepare(p *Process) (path string, env []string, code int, err error) {
+	root, err := os.OpenRoot("/")
+	if err != nil {
+		return "", nil, 125, err
+	}
+	u, err := userspec.Resolve(root, p.User, p.Groups)
+	_ = root.Close()
+	if err != nil {
+		return "", nil, 125, err
+	}
+	env = p.Env
+	if !hasEnv(env, "HOME") {
+		home := u.Home
+		if home == "" {
+			home = "/"
+		}
+		env = append(env, "HOME="+home)
+	}
+	if err := os.MkdirAll(p.Cwd, 0o755); err != nil {
+		return "", nil, 125, fmt.Errorf("create working directory %s: %w", p.Cwd, err)
+	}
+	if path, code, err = lookPath(p.Args[0], env); err != nil {
+		return "", nil, code, err
+	}
+	if p.NoNewPrivs {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return "", nil, 125, fmt.Errorf("no_new_privs: %w", err)
+		}
+	}
+	var filter []unix.SockFilter
+	if len(p.Seccomp) > 0 {
+		if filter, err = seccomp.Decode(p.Seccomp); err != nil {
+			return "", nil, 125, fmt.Errorf("seccomp: %w", err)
+		}
+	}
+	// From here on only system calls: the process is in its cgroup, where a
+	// pids limit may forbid the runtime another thread.
+	for len(p.CgroupFDs) > 0 { // each closed and dropped once written
+		fd := p.CgroupFDs[0]
+		_, err := unix.Write(fd, []byte("0"))
+		_ = unix.Close(fd)
+		p.CgroupFDs = p.CgroupFDs[1:]
+		if err != nil {
+			return "", nil, 125, fmt.Errorf("join cgroup: %w", err)
+		}
+	}
+	if p.CgroupNS {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return "", nil, 125, fmt.Errorf("cgroup namespace: %w", err)
+		}
+	}
+	if filter != nil {
+		if err := seccomp.Install(filter); err != nil {
+			return "", nil, 125, fmt.Errorf("seccomp: %w", err)
+		}
+	}
+	// As runc: keep the permitted set across the change of user, then
+	// make the capability sets what the container gets. A non-root user
+	// ends with none after execve, as in docker.
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return "", nil, 125, fmt.Errorf("keep capabilities: %w", err)
+	}
+	if err := setUser(u); err != nil {
+		return "", nil, 125, err
+	}
+	if err := capability.Apply(p.Caps); err != nil {
+		return "", nil, 125, fmt.Errorf("capabilities: %w", err)
+	}
+	return path, env, 0, nil
 }
 
 // setUser switches the calling thread (only: raw system calls) to u. The
