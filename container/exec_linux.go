@@ -64,7 +64,7 @@ func (e *ExecProcess) Wait(ctx context.Context) (int, error) {
 }
 
 func (e *ExecProcess) reap() {
-	ps, _ := e.proc.Wait()
+	ps, _ := waitExit(e.proc)
 	e.copiers.Wait()
 	for _, c := range e.closers {
 		_ = c.Close()

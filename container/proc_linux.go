@@ -66,3 +66,35 @@ var self = sync.OnceValue(func() identity {
 })
 
 func selfIdentity() identity { return self() }
+
+// waitExit waits for p, a child of this program, to exit and reaps it.
+// Unlike os.Process.Wait, which blocks an OS thread in waitid until the
+// child exits, it waits on a pidfd in Go's poller: the monitor watches
+// every detached container of a root, and a blocked thread each (with its
+// kernel stack) cost host memory per container.
+func waitExit(p *os.Process) (*os.ProcessState, error) {
+	fd, err := unix.PidfdOpen(p.Pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return p.Wait() // a kernel without pidfds
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return p.Wait()
+	}
+	first := true
+	// A pidfd becomes readable when its process exits. The first call
+	// comes before any wait: return false to wait for readiness.
+	_ = rc.Read(func(uintptr) bool {
+		if first {
+			first = false
+			var info unix.Siginfo
+			// Exited already? WNOWAIT leaves it to be reaped below.
+			err := unix.Waitid(unix.P_PIDFD, fd, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+			return err == nil && info.Signo != 0
+		}
+		return true
+	})
+	return p.Wait()
+}

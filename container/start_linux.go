@@ -372,7 +372,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 
 // watch waits for a container's first process to exit and records it.
 func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup, st *State, copiers *sync.WaitGroup, closeOutputs func()) {
-	ps, _ := p.proc.Wait()
+	ps, _ := waitExit(p.proc)
 	// The rest of the pid namespace dies with its first process; a pty
 	// master reads EIO once the last holder of the terminal is gone.
 	_ = cg.Kill()
