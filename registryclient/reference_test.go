@@ -2,6 +2,7 @@ package registryclient
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -113,6 +114,24 @@ func FuzzParseReference(f *testing.F) {
 		}
 		if _, err := ParseReference(FamiliarName(ref)); err != nil {
 			t.Fatalf("FamiliarName(%q) = %q does not parse: %v", s, FamiliarName(ref), err)
+		}
+	})
+}
+
+// The hand-written checks accept exactly what Docker's patterns accept.
+func FuzzTagAndDigestChecks(f *testing.F) {
+	tag := regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+	digest := regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	for _, s := range []string{"latest", "v1.2-rc_3", "", ".x", "-x", "_x", "a..b", strings.Repeat("t", 128), strings.Repeat("t", 129), "ta g", "é",
+		"sha256:" + strings.Repeat("a", 64), "sha256:" + strings.Repeat("A", 64), "sha256:" + strings.Repeat("0", 63), "sha512:" + strings.Repeat("0", 64)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validTag(s), tag.MatchString(s); got != want {
+			t.Errorf("validTag(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := validDigest(s), digest.MatchString(s); got != want {
+			t.Errorf("validDigest(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }
