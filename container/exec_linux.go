@@ -118,7 +118,12 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		Args: cfg.Cmd, Env: mergeEnv(env, cfg.Env), Cwd: firstNonEmpty(cfg.WorkingDir, rec.WorkingDir),
 		User: firstNonEmpty(cfg.User, rec.User), Caps: caps,
 	}
-	filtered := !rec.Config.Privileged && !cfg.Privileged
+	// Compiled (or found compiled) meanwhile; nil without a filter.
+	var filter func() ([]byte, error)
+	if !rec.Config.Privileged && !cfg.Privileged {
+		filter = sync.OnceValues(func() ([]byte, error) { return seccompFilter(caps) })
+		go func() { _, _ = filter() }()
+	}
 	e := &ExecProcess{done: make(chan struct{})}
 	files, outputs, err := e.stdio(cfg)
 	if err != nil {
@@ -139,7 +144,7 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		// This thread joins the container and is never given back: the
 		// goroutine exits locked, and Go ends the thread.
 		runtime.LockOSThread()
-		proc, err := joinAndSpawn(c.rt, st.Pid, files, cg, &spec, filtered)
+		proc, err := joinAndSpawn(c.rt, st.Pid, files, cg, &spec, filter)
 		res <- result{proc, err}
 	}()
 	r := <-res
@@ -183,7 +188,7 @@ type output struct {
 // (forkExecInThread), else through the exec child, which joins the mount
 // namespace itself (fd 5), on its own main thread, so that the sealed
 // binary is found through the host's /proc.
-func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filtered bool) (*os.Process, error) {
+func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filter func() ([]byte, error)) (*os.Process, error) {
 	var fds []int
 	defer func() {
 		for _, fd := range fds {
@@ -219,7 +224,7 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 		fd := fds[len(fds)-1]
 		fds = fds[:len(fds)-1]
 		defer unix.Close(fd)
-		return forkExecInThread(fd, files, cg, spec, filtered)
+		return forkExecInThread(fd, files, cg, spec, filter)
 	}
 	mnt := os.NewFile(uintptr(fds[len(fds)-1]), "mnt")
 	fds = fds[:len(fds)-1]
@@ -241,8 +246,8 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 	if err != nil {
 		return nil, err
 	}
-	if filtered { // compiled while the child starts
-		if spec.Seccomp, err = seccompFilter(spec.Caps); err != nil {
+	if filter != nil {
+		if spec.Seccomp, err = filter(); err != nil {
 			pc.abort()
 			return nil, err
 		}
@@ -314,7 +319,7 @@ var execInThread = func(cg *cgroup.Cgroup) bool { return cg.Version() == 1 }
 // (its mount namespace, mnt) and starts spec's process from it with
 // child.ForkExec. The thread is spoiled: the caller's goroutine ends
 // locked.
-func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filtered bool) (*os.Process, error) {
+func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filter func() ([]byte, error)) (*os.Process, error) {
 	spec.CgroupFDs = nil
 	defer func() { // those prepare did not get to
 		for _, fd := range spec.CgroupFDs {
@@ -331,9 +336,9 @@ func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child
 		}
 		spec.CgroupFDs = append(spec.CgroupFDs, fd)
 	}
-	if filtered {
+	if filter != nil {
 		var err error
-		if spec.Seccomp, err = seccompFilter(spec.Caps); err != nil {
+		if spec.Seccomp, err = filter(); err != nil {
 			return nil, err
 		}
 	}

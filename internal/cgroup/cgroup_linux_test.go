@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/containerd/cgroups/v3/cgroup2"
+	"github.com/moby/sys/mountinfo"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -650,4 +651,17 @@ func BenchmarkLifecycle(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The statfs shortcut finds the same v1 root as the mount table.
+func TestV1RootMatchesMountTable(t *testing.T) {
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup"))
+	require.NoError(t, err)
+	root, err := v1Root()
+	if len(mounts) == 0 {
+		require.ErrorIs(t, err, ErrNotSupported, "no v1 hierarchy on this host")
+		return
+	}
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Dir(mounts[0].Mountpoint), root)
 }

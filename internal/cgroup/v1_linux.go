@@ -13,6 +13,7 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // v1Controllers are the hierarchies a container's group is made in: the
@@ -35,17 +36,14 @@ type v1Host struct {
 var probeV1Once = sync.OnceValues(probeV1)
 
 func probeV1() (*v1Host, error) {
-	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup"))
+	root, err := v1Root()
 	if err != nil {
-		return nil, fmt.Errorf("find cgroup v1 mounts: %w", err)
-	}
-	if len(mounts) == 0 {
-		return nil, fmt.Errorf("find cgroup v1 mounts: none: %w", ErrNotSupported)
+		return nil, err
 	}
 	// Like containerd's cgroup1.Default: every controller is mounted in
 	// one directory, under its own name (comounted ones through symlinks
 	// such as cpu -> cpu,cpuacct).
-	h := &v1Host{root: filepath.Dir(mounts[0].Mountpoint)}
+	h := &v1Host{root: root}
 	exists := func(parts ...string) bool {
 		_, err := os.Lstat(filepath.Join(append([]string{h.root}, parts...)...))
 		return err == nil
@@ -331,4 +329,25 @@ func (g *v1Group) remove() error {
 		}
 	}
 	return nil
+}
+
+// v1Root returns the directory the v1 hierarchies are mounted in:
+// /sys/fs/cgroup when its memory or cpu directory is a cgroup filesystem
+// (one statfs, where parsing the mount table costs every program that
+// touches a cgroup 0.2 ms), else the parent of the first cgroup mount.
+func v1Root() (string, error) {
+	for _, c := range []string{"memory", "cpu", "pids"} {
+		var st unix.Statfs_t
+		if unix.Statfs(filepath.Join(unifiedMountpoint, c), &st) == nil && st.Type == unix.CGROUP_SUPER_MAGIC {
+			return unifiedMountpoint, nil
+		}
+	}
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup"))
+	if err != nil {
+		return "", fmt.Errorf("find cgroup v1 mounts: %w", err)
+	}
+	if len(mounts) == 0 {
+		return "", fmt.Errorf("find cgroup v1 mounts: none: %w", ErrNotSupported)
+	}
+	return filepath.Dir(mounts[0].Mountpoint), nil
 }
