@@ -144,7 +144,7 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		// This thread joins the container and is never given back: the
 		// goroutine exits locked, and Go ends the thread.
 		runtime.LockOSThread()
-		proc, err := joinAndSpawn(c.rt, st.Pid, files, cg, &spec, filter)
+		proc, err := joinAndSpawn(c.rt, rec, st.Pid, files, cg, &spec, filter)
 		res <- result{proc, err}
 	}()
 	r := <-res
@@ -188,7 +188,7 @@ type output struct {
 // (forkExecInThread), else through the exec child, which joins the mount
 // namespace itself (fd 5), on its own main thread, so that the sealed
 // binary is found through the host's /proc.
-func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filter func() ([]byte, error)) (*os.Process, error) {
+func joinAndSpawn(rt *Runtime, rec *record, pid int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filter func() ([]byte, error)) (*os.Process, error) {
 	var fds []int
 	defer func() {
 		for _, fd := range fds {
@@ -220,7 +220,7 @@ func joinAndSpawn(rt *Runtime, pid int, files [3]*os.File, cg *cgroup.Cgroup, sp
 			return nil, fmt.Errorf("%w: join %s namespace: %w", ErrSetup, k.name, err)
 		}
 	}
-	if execInThread(cg) {
+	if execInThread(cg, rec.Config.Resources) {
 		fd := fds[len(fds)-1]
 		fds = fds[:len(fds)-1]
 		defer unix.Close(fd)
@@ -310,10 +310,20 @@ func (e *ExecProcess) closeAll() {
 // execInThread says whether an exec'd process starts from the joining
 // thread (child.ForkExec) rather than through the re-executed child: on
 // cgroup v1, where the thread can join the container's cgroup alone (its
-// tasks files). On v2 a thread cannot leave its process's cgroup, and
-// clone3's CLONE_INTO_CGROUP is refused once the thread has Docker's
-// seccomp filter. A variable, so that tests take both ways.
-var execInThread = func(cg *cgroup.Cgroup) bool { return cg.Version() == 1 }
+// tasks files), for a container without a memory limit. On v2 a thread
+// cannot leave its process's cgroup, and clone3's CLONE_INTO_CGROUP is
+// refused once the thread has Docker's seccomp filter.
+//
+// While the thread is in the container's cgroup (until it has forked
+// and exits), this program is one of the group's processes: the
+// container's Kill spares it (cgroup.SpareOwnPidNamespace), but the
+// kernel's out-of-memory killer, which a memory limit can set off inside
+// the group, would judge it by its whole memory and could pick it. So a
+// container with a memory limit gets the child. A variable, so that tests
+// take both ways.
+var execInThread = func(cg *cgroup.Cgroup, r Resources) bool {
+	return cg.Version() == 1 && r.Memory == 0 && r.MemorySwap == 0
+}
 
 // forkExecInThread finishes joining the container on the calling thread
 // (its mount namespace, mnt) and starts spec's process from it with

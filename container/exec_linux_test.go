@@ -26,7 +26,7 @@ func TestExecJoinsTheContainer(t *testing.T) {
 		t.Run(way.name, func(t *testing.T) {
 			// On cgroup v2 the thread cannot join alone: both take the child.
 			saved := execInThread
-			execInThread = func(cg *cgroup.Cgroup) bool { return way.inThread && cg.Version() == 1 }
+			execInThread = func(cg *cgroup.Cgroup, r Resources) bool { return way.inThread && saved(cg, r) }
 			t.Cleanup(func() { execInThread = saved })
 			testExecJoinsTheContainer(t)
 		})

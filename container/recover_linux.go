@@ -157,7 +157,7 @@ func removeCgroup(id string) {
 	if err != nil {
 		return
 	}
-	_ = cg.Kill()
+	_ = cg.Kill(cgroup.SpareOwnPidNamespace())
 	for range 50 {
 		if cg.Delete() == nil {
 			return

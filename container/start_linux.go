@@ -309,7 +309,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	}
 	defer func() {
 		if err != nil {
-			_ = cg.Kill()
+			_ = cg.Kill(cgroup.SpareOwnPidNamespace())
 			_ = cg.Delete()
 		}
 	}()
@@ -375,7 +375,7 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	ps, _ := waitExit(p.proc)
 	// The rest of the pid namespace dies with its first process; a pty
 	// master reads EIO once the last holder of the terminal is gone.
-	_ = cg.Kill()
+	_ = cg.Kill(cgroup.SpareOwnPidNamespace())
 	if p.pty != nil {
 		_ = p.pty.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	}

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -89,7 +92,14 @@ func (c *Cgroup) Empty() (bool, error) {
 // group is empty. A process forked meanwhile is caught by the next round;
 // after killTimeout Kill gives up with ErrInUse. It does not reap: the
 // parents of the killed processes still wait for them.
-func (c *Cgroup) Kill() error {
+//
+// With SpareOwnPidNamespace, processes of the caller's pid namespace are
+// waited for but not killed.
+func (c *Cgroup) Kill(opts ...KillOption) error {
+	var o killOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	deadline := time.Now().Add(killTimeout)
 	delay := time.Millisecond
 	for {
@@ -102,6 +112,9 @@ func (c *Cgroup) Kill() error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("kill cgroup %s: %d processes still running after %s: %w", c.path, len(pids), killTimeout, ErrInUse)
+		}
+		if o.spareOwnPidNamespace {
+			pids = slices.DeleteFunc(pids, inOwnPidNamespace)
 		}
 		if err := c.group.kill(pids); err != nil {
 			return fmt.Errorf("kill cgroup %s: %w", c.path, err)
@@ -161,4 +174,32 @@ func checkPath(p string) error {
 		return fmt.Errorf("cgroup path %q: want an absolute, clean path below the root, like /berth/ID: %w", p, ErrInvalid)
 	}
 	return nil
+}
+
+// KillOption changes how Kill kills.
+type KillOption func(*killOptions)
+
+type killOptions struct{ spareOwnPidNamespace bool }
+
+// SpareOwnPidNamespace has Kill leave alone (but wait for) the processes
+// of the caller's pid namespace. For a container's group: its processes
+// all live in its own pid namespace, while the one thread of a program
+// that starts an exec'd process joins the group for a moment
+// (container.Exec on cgroup v1), and a SIGKILL meant for the container
+// would end that whole program.
+func SpareOwnPidNamespace() KillOption {
+	return func(o *killOptions) { o.spareOwnPidNamespace = true }
+}
+
+// ownPidNamespace is the caller's pid namespace, as /proc shows it.
+var ownPidNamespace = sync.OnceValue(func() string {
+	ns, _ := os.Readlink("/proc/self/ns/pid")
+	return ns
+})
+
+// inOwnPidNamespace reports whether process pid is in the caller's pid
+// namespace.
+func inOwnPidNamespace(pid int) bool {
+	ns, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/pid")
+	return err == nil && ns != "" && ns == ownPidNamespace()
 }

@@ -665,3 +665,43 @@ func TestV1RootMatchesMountTable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Dir(mounts[0].Mountpoint), root)
 }
+
+// With SpareOwnPidNamespace, Kill waits for a process of the caller's pid
+// namespace to leave instead of killing it, and kills the others.
+func TestKillSparesOwnPidNamespace(t *testing.T) {
+	parent := testParent(t)
+	c := newGroup(t, parent, Resources{})
+	ours := startShell(t, `sleep 60`)
+	require.NoError(t, c.Add(ours.pid()))
+	ours.release(t)
+	// A process in a pid namespace of its own, as a container's are.
+	theirs := exec.Command("unshare", "--pid", "--fork", "sleep", "60")
+	require.NoError(t, theirs.Start())
+	t.Cleanup(func() { _ = theirs.Process.Kill(); _ = theirs.Wait() })
+	var inner int
+	waitFor(t, "the sleep in its own pid namespace", func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", theirs.Process.Pid, theirs.Process.Pid))
+		inner, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && inner > 0
+	})
+	require.NoError(t, c.Add(inner))
+
+	done := make(chan error, 1)
+	go func() { done <- c.Kill(SpareOwnPidNamespace()) }()
+	waitFor(t, "the other namespace's process killed", func() bool {
+		pids, _ := c.Procs()
+		return len(pids) == 1 && pids[0] == ours.pid()
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("Kill returned (%v) while a process is left", err)
+	default:
+	}
+	root, err := Load("/" + strings.Split(strings.TrimPrefix(parent, "/"), "/")[0])
+	require.NoError(t, err)
+	require.NoError(t, root.Add(ours.pid()), "the spared process leaves")
+	require.NoError(t, <-done)
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ours.pid()))
+	require.NoError(t, err, "not killed")
+	assert.NotContains(t, string(stat), ") Z ", "not killed")
+}
