@@ -10,14 +10,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestLockExcludesOtherOpens(t *testing.T) {
+// opener returns a function that opens one lock file again each call.
+func opener(t *testing.T) func() *os.File {
 	path := filepath.Join(t.TempDir(), "lock")
-	open := func() *os.File {
+	return func() *os.File {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		require.NoError(t, err)
 		t.Cleanup(func() { f.Close() })
 		return f
 	}
+}
+
+func TestLockExcludesOtherOpens(t *testing.T) {
+	open := opener(t)
 	a, b, c := open(), open(), open()
 	ctx := context.Background()
 	require.NoError(t, Lock(ctx, a, false, false))
@@ -34,13 +39,7 @@ func TestLockExcludesOtherOpens(t *testing.T) {
 }
 
 func TestCancelledWaitLeavesNoLockOnceClosed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lock")
-	open := func() *os.File {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		require.NoError(t, err)
-		t.Cleanup(func() { f.Close() })
-		return f
-	}
+	open := opener(t)
 	ctx := context.Background()
 	holder, waiter := open(), open()
 	require.NoError(t, Lock(ctx, holder, true, false))
