@@ -158,6 +158,12 @@ func removeCgroup(id string) {
 		return
 	}
 	_ = cg.Kill(cgroup.SpareOwnPidNamespace())
+	deleteCgroup(cg)
+}
+
+// deleteCgroup deletes an emptied cgroup, retrying for a while: the
+// kernel removes a killed process from its group a moment after it dies.
+func deleteCgroup(cg *cgroup.Cgroup) {
 	for range 50 {
 		if cg.Delete() == nil {
 			return

@@ -211,6 +211,10 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	if err != nil {
 		return nil, err
 	}
+	// Before the state names this program as the container's owner.
+	if err := r.registerOwner(); err != nil {
+		return nil, fmt.Errorf("%w: register as owner: %w", ErrSetup, err)
+	}
 	var closers []io.Closer
 	defer func() {
 		for _, cl := range closers {
@@ -326,12 +330,6 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		return nil, err
 	}
 	p.proc = proc
-	if err := r.registerOwner(); err != nil {
-		p.kill()
-		_, _ = proc.Wait()
-		closeOutputs()
-		return nil, fmt.Errorf("%w: register as owner: %w", ErrSetup, err)
-	}
 	startedAt := time.Now().UTC()
 	self := selfIdentity()
 	st := &State{
@@ -383,12 +381,7 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	closeOutputs()
 	oom, _ := cg.OOMKilled()
 	if !rec.Config.AutoRemove { // else Remove deletes it, beside the rest
-		for range 50 {
-			if cg.Delete() == nil {
-				break
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+		deleteCgroup(cg)
 	}
 	code := exitCode(ps)
 	if oom && code == 128+int(syscall.SIGKILL) {
