@@ -90,13 +90,13 @@ bench-unpack: bench-deps build
 	BENCH_RUNS=$(BENCH_RUNS) ./bench/unpack.sh
 
 bench-run: bench-deps build
-	BENCH_RUNS=$(BENCH_CONTAINER_RUNS) ./bench/container.sh run
+	BENCH_CONTAINER_RUNS=$(BENCH_CONTAINER_RUNS) ./bench/container.sh run
 
 bench-detached: bench-deps build
 	BENCH_RUNS=$(BENCH_RUNS) ./bench/container.sh detached
 
 bench-exec: bench-deps build
-	BENCH_RUNS=$(BENCH_CONTAINER_RUNS) ./bench/container.sh exec
+	BENCH_CONTAINER_RUNS=$(BENCH_CONTAINER_RUNS) ./bench/container.sh exec
 
 # Every `func FuzzX` in the module, run one at a time in its own package.
 fuzz:

@@ -36,8 +36,10 @@
 #
 # Results (hyperfine JSON, CSV and Markdown, and a summary with medians,
 # ratios and targets) go to bench/results/ (gitignored). Knobs: BENCH_RUNS
-# (10 timed runs per command), BENCH_CONTAINERS (100), BENCH_MEM_RUNS (3
-# memory measurements per engine, the median reported).
+# (10 timed runs per command), BENCH_CONTAINER_RUNS (timed runs of run and
+# exec, which take milliseconds; BENCH_RUNS when unset), BENCH_CONTAINERS
+# (100), BENCH_MEM_RUNS (3 memory measurements per engine, the median
+# reported).
 #
 # Runs as root. Needs bin/berth (make build) with its run, exec, ps and rm
 # commands, docker.io, podman, runc, util-linux's unshare, hyperfine and
@@ -58,6 +60,7 @@ esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 berth_bin=${BERTH:-$repo/bin/berth}
 runs=${BENCH_RUNS:-10}
+quick_runs=${BENCH_CONTAINER_RUNS:-$runs}
 count=${BENCH_CONTAINERS:-100}
 mem_runs=${BENCH_MEM_RUNS:-3}
 results=${BENCH_RESULTS:-$repo/bench/results}
@@ -327,7 +330,7 @@ bench_run() {
 	# to subtract a shell's start reliably. runc run deletes its container
 	# when the process exits; the prepare step deletes one a failed run
 	# may have left, so the ID can be the same every run.
-	hyperfine -N --warmup 3 --runs "$runs" \
+	hyperfine -N --warmup 3 --runs "$quick_runs" \
 		--export-json "$out.json" --export-csv "$out.csv" --export-markdown "$out.md" \
 		--command-name berth --prepare true "$berth_cmd run --rm --network none $(q "$image") true" \
 		--command-name docker --prepare true "$docker_cmd run --rm --network none $(q "$image") true" \
@@ -340,7 +343,7 @@ bench_run() {
 	[[ -z $(runc --root "$runc_root" list -q) ]] || { echo "bench: runc run left containers" >&2; exit 1; }
 
 	{
-		echo "run --rm --network none $image true, one at a time; $runs runs, 3 warm-up"
+		echo "run --rm --network none $image true, one at a time; $quick_runs runs, 3 warm-up"
 		machine_notes "$(podman --version) (runc), runc $(runc --version | awk 'NR == 1 { print $3 }'), $(unshare --version)"
 		echo "load average before the run: $load_before"
 		medians "$out.csv"
@@ -563,14 +566,14 @@ bench_exec() {
 	"${docker[@]}" run -d --network none --name bench-exec "$image" sleep 100000 >/dev/null
 	local out=$results/container-exec-$stamp load_before
 	load_before=$(cut -d" " -f1-3 /proc/loadavg)
-	hyperfine --warmup 3 --runs "$runs" \
+	hyperfine --warmup 3 --runs "$quick_runs" \
 		--export-json "$out.json" --export-csv "$out.csv" --export-markdown "$out.md" \
 		--command-name berth "$berth_cmd exec bench-exec true" \
 		--command-name docker "$docker_cmd exec bench-exec true"
 	"${berth[@]}" rm -f bench-exec >/dev/null
 	"${docker[@]}" rm -f bench-exec >/dev/null
 	{
-		echo "exec bench-exec true in a running sleep container ($image); $runs runs, 3 warm-up"
+		echo "exec bench-exec true in a running sleep container ($image); $quick_runs runs, 3 warm-up"
 		machine_notes
 		echo "load average before the run: $load_before"
 		medians "$out.csv"

@@ -140,13 +140,10 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		err  error
 	}
 	res := make(chan result, 1)
-	go func() {
-		// This thread joins the container and is never given back: the
-		// goroutine exits locked, and Go ends the thread.
-		runtime.LockOSThread()
+	onThrowawayThread(func() {
 		proc, err := joinAndSpawn(c.rt, rec, st.Pid, files, cg, &spec, filter)
 		res <- result{proc, err}
-	}()
+	})
 	r := <-res
 	for _, f := range files {
 		if f != nil && f != e.pty {
@@ -373,3 +370,39 @@ func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child
 	}
 	return os.FindProcess(pid)
 }
+
+// onThrowawayThread runs fn on an OS thread of its own that Go ends
+// afterwards: fn may change the thread's namespaces, cgroup, credentials
+// and seccomp filter. It returns when fn has returned.
+//
+// A goroutine that exits locked ends its thread, except on the main
+// thread, which Go cannot end and parks instead, for ever: with exec's
+// changes, that left the program's main thread in the container's cgroup
+// and kept the cgroup from being deleted. So a goroutine that finds
+// itself on the main thread keeps it (so that it is not chosen again) and
+// runs fn from another goroutine.
+func onThrowawayThread(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if !onMainThread() {
+			fn()
+			close(done)
+			return
+		}
+		inner := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			fn()
+			close(inner)
+		}()
+		<-inner
+		runtime.UnlockOSThread() // the main thread, untouched
+		close(done)
+	}()
+	<-done
+}
+
+// onMainThread reports whether the caller runs on the program's main
+// thread. A variable, so that tests take the main thread's way.
+var onMainThread = func() bool { return unix.Gettid() == unix.Getpid() }

@@ -97,3 +97,27 @@ func testExecJoinsTheContainer(t *testing.T) {
 	_, err = c.Exec(ctx, ExecConfig{Cmd: []string{"true"}})
 	assert.ErrorIs(t, err, ErrNotRunning)
 }
+
+// The thread exec spoils is never the main thread, which Go cannot end,
+// and it ends after.
+func TestThrowawayThread(t *testing.T) {
+	for _, main := range []bool{false, true} {
+		saved := onMainThread
+		first := true
+		onMainThread = func() bool {
+			if first && main { // the outer goroutine "lands" on the main thread
+				first = false
+				return true
+			}
+			return saved()
+		}
+		var inner int
+		onThrowawayThread(func() { inner = unix.Gettid() })
+		onMainThread = saved
+		require.NotEqual(t, unix.Getpid(), inner, "fn ran on the main thread")
+		require.Eventually(t, func() bool {
+			_, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", inner))
+			return os.IsNotExist(err)
+		}, 5*time.Second, time.Millisecond, "fn's thread ends (main=%v)", main)
+	}
+}
