@@ -71,11 +71,15 @@ func (c *Container) commit(ctx context.Context, opts CommitOptions) (*image.Imag
 	if err != nil {
 		return nil, err
 	}
-	baseInfo, err := c.rt.images.Get(ctx, rec.ImageID)
+	images, err := c.rt.imageStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	base, err := c.rt.images.V1Image(ctx, baseInfo)
+	baseInfo, err := images.Get(ctx, rec.ImageID)
+	if err != nil {
+		return nil, err
+	}
+	base, err := images.V1Image(ctx, baseInfo)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +132,7 @@ func (c *Container) commit(ctx context.Context, opts CommitOptions) (*image.Imag
 	if opts.Ref != "" {
 		names = append(names, opts.Ref)
 	}
-	return c.rt.images.Write(ctx, newImg, names...)
+	return images.Write(ctx, newImg, names...)
 }
 
 // writeChanges writes the container's changes to w as a gzipped layer.

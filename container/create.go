@@ -22,7 +22,11 @@ func (r *Runtime) Create(ctx context.Context, cfg Config) (*Container, error) {
 	if err := validateConfig(cfg); err != nil {
 		return nil, fmt.Errorf("create container: %w", err)
 	}
-	img, err := r.images.Get(ctx, cfg.Image)
+	images, err := r.imageStore(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	img, err := images.Get(ctx, cfg.Image)
 	if err != nil {
 		return nil, fmt.Errorf("create container: %w", err)
 	}
@@ -135,7 +139,11 @@ func (r *Runtime) materialize(ctx context.Context, rec *record, img *image.Image
 	if err := writeJSONAtomic(filepath.Join(tmp, configFile), rec); err != nil {
 		return err
 	}
-	if err := r.images.Hold(ctx, img.ID, rec.ID); err != nil {
+	images, err := r.imageStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := images.Hold(ctx, img.ID, rec.ID); err != nil {
 		return err
 	}
 	var dirs []string
@@ -206,7 +214,9 @@ func (r *Runtime) release(ctx context.Context, rec *record, removeAnonymous bool
 		}
 	}
 	if h, err := parseHash(rec.ImageID); err == nil {
-		_ = r.images.Release(ctx, h, rec.ID)
+		if images, err := r.imageStore(ctx); err == nil {
+			_ = images.Release(ctx, h, rec.ID)
+		}
 	}
 	if rec.Name != "" {
 		p := filepath.Join(r.dir, namesDir, rec.Name)

@@ -89,6 +89,10 @@ func (r *Runtime) isAncestor(ctx context.Context, ref string, info *Info) bool {
 	if ref == info.ImageRef || strings.HasPrefix(strings.TrimPrefix(info.Image, "sha256:"), strings.TrimPrefix(ref, "sha256:")) {
 		return true
 	}
-	img, err := r.images.Get(ctx, ref)
+	images, err := r.imageStore(ctx)
+	if err != nil {
+		return false
+	}
+	img, err := images.Get(ctx, ref)
 	return err == nil && img.ID.String() == info.Image
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/internal/privileged"
 )
 
 func TestOpenSpreadsContainerDirectories(t *testing.T) {
@@ -25,4 +28,19 @@ func TestOpenSpreadsContainerDirectories(t *testing.T) {
 		}
 		assert.NotZero(t, flags&fsTopdirFlag, "%s has no FS_TOPDIR_FL", dir)
 	}
+}
+
+// Open leaves the image store alone until something needs it: exec, logs
+// or ps never pay for opening it.
+func TestOpenOpensTheImageStoreOnFirstUse(t *testing.T) {
+	privileged.Require(t)
+	root := t.TempDir()
+	rt, err := Open(context.Background(), root)
+	require.NoError(t, err)
+	defer rt.Close()
+	_, err = os.Stat(filepath.Join(root, "image"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "opened at Open")
+	require.NotNil(t, rt.Images())
+	_, err = os.Stat(filepath.Join(root, "image"))
+	assert.NoError(t, err, "opened on first use")
 }

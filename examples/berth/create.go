@@ -42,11 +42,11 @@ func (c *cli) createContainer(ctx context.Context, opts *containerOptions, image
 	if err != nil {
 		return nil, err
 	}
-	rt, err := c.runtime(ctx)
-	if err != nil {
+	if err := c.ensureImage(ctx, imageRef); err != nil {
 		return nil, err
 	}
-	if err := c.ensureImage(ctx, imageRef); err != nil {
+	rt, err := c.runtime(ctx) // after ensureImage, so that it shares its store
+	if err != nil {
 		return nil, err
 	}
 	return rt.Create(ctx, cfg)

@@ -274,11 +274,14 @@ func (c *cli) runtime(ctx context.Context) (*container.Runtime, error) {
 	if c.rt != nil {
 		return c.rt, nil
 	}
-	store, err := c.imageStore(ctx)
-	if err != nil {
-		return nil, err
+	// The image store is shared when this command has opened it already
+	// (pull, run); else the runtime opens its own when it needs one, and
+	// exec, logs, ps or stop never do.
+	var opts []container.Option
+	if c.store != nil {
+		opts = append(opts, container.WithImageStore(c.store))
 	}
-	rt, err := container.Open(ctx, c.root, container.WithImageStore(store))
+	rt, err := container.Open(ctx, c.root, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open container runtime %s: %w", c.root, err)
 	}
