@@ -4,11 +4,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/container"
+	"github.com/berth-dev/berth/image"
 )
 
 func newCreateCommand(c *cli) *cobra.Command {
@@ -42,11 +44,17 @@ func (c *cli) createContainer(ctx context.Context, opts *containerOptions, image
 	if err != nil {
 		return nil, err
 	}
-	if err := c.ensureImage(ctx, imageRef); err != nil {
+	rt, err := c.runtime(ctx)
+	if err != nil {
 		return nil, err
 	}
-	rt, err := c.runtime(ctx) // after ensureImage, so that it shares its store
-	if err != nil {
+	// The image is looked up once, by Create; only a missing one is
+	// pulled (ensureImage), and Create is tried again.
+	ctr, err := rt.Create(ctx, cfg)
+	if !errors.Is(err, image.ErrNotFound) {
+		return ctr, err
+	}
+	if err := c.ensureImage(ctx, imageRef); err != nil {
 		return nil, err
 	}
 	return rt.Create(ctx, cfg)
