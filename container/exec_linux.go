@@ -379,26 +379,19 @@ func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child
 // thread, which Go cannot end and parks instead, for ever: with exec's
 // changes, that left the program's main thread in the container's cgroup
 // and kept the cgroup from being deleted. So a goroutine that finds
-// itself on the main thread keeps it (so that it is not chosen again) and
-// runs fn from another goroutine.
+// itself on the main thread keeps it (so that it is not chosen again),
+// tries again from another goroutine, and gives the main thread back.
 func onThrowawayThread(fn func()) {
 	done := make(chan struct{})
 	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if !onMainThread() {
-			fn()
-			close(done)
+		defer close(done)
+		runtime.LockOSThread() // unlocked only on the main thread, untouched
+		if onMainThread() {
+			onThrowawayThread(fn)
+			runtime.UnlockOSThread()
 			return
 		}
-		inner := make(chan struct{})
-		go func() {
-			runtime.LockOSThread()
-			fn()
-			close(inner)
-		}()
-		<-inner
-		runtime.UnlockOSThread() // the main thread, untouched
-		close(done)
+		fn() // the goroutine ends locked: Go ends the thread
 	}()
 	<-done
 }
