@@ -17,7 +17,6 @@ import (
 	"github.com/berth-dev/berth/internal/capability"
 	"github.com/berth-dev/berth/internal/cgroup"
 	"github.com/berth-dev/berth/internal/child"
-	"github.com/berth-dev/berth/internal/userspec"
 )
 
 // ExecConfig is a process to run in a running container (docker exec).
@@ -327,21 +326,14 @@ var execInThread = func(cg *cgroup.Cgroup, r Resources) bool {
 // child.ForkExec. The thread is spoiled: the caller's goroutine ends
 // locked.
 func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child.Process, filter func() ([]byte, error)) (*os.Process, error) {
-	spec.CgroupFDs = nil
+	spec.CgroupFDs, spec.CgroupFiles = nil, cg.ProcsPaths()
 	defer func() { // those prepare did not get to
 		for _, fd := range spec.CgroupFDs {
 			_ = unix.Close(fd)
 		}
 	}()
-	for _, p := range cg.ProcsPaths() { // before the host's /sys is out of sight
-		fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-		if errors.Is(err, unix.ENOENT) {
-			continue // a hierarchy the group does not use
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: join cgroup: %w", ErrSetup, err)
-		}
-		spec.CgroupFDs = append(spec.CgroupFDs, fd)
+	if err := child.OpenCgroupFiles(spec); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	if filter != nil {
 		var err error
@@ -363,10 +355,11 @@ func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child
 	for i, f := range files {
 		fds[i] = f.Fd()
 	}
-	pid, code, err := child.ForkExec(spec, fds, sys)
-	if err != nil {
-		user := errors.Is(err, userspec.ErrNoSuchUser) || errors.Is(err, userspec.ErrNoSuchGroup)
-		return nil, &ExitError{Code: code, Msg: err.Error(), User: user}
+	pid, err := child.ForkExec(spec, fds, sys)
+	if ce := (*child.Error)(nil); errors.As(err, &ce) {
+		return nil, exitErrorOf(ce)
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return os.FindProcess(pid)
 }

@@ -468,6 +468,11 @@ func (r *Runtime) startChild(files [3]*os.File, role string, dieWithParent bool,
 	return &pendingChild{proc: proc, specW: specW, status: statusR}, nil
 }
 
+// exitErrorOf is the ExitError of a child's failure.
+func exitErrorOf(ce *child.Error) *ExitError {
+	return &ExitError{Code: ce.Code, Msg: ce.Msg, User: ce.User}
+}
+
 // abort kills the child and reaps it.
 func (pc *pendingChild) abort() {
 	pc.specW.Close()
@@ -498,7 +503,7 @@ func (pc *pendingChild) run(spec any) (*os.Process, error) {
 			return nil, fmt.Errorf("%w: child said %q", ErrSetup, b)
 		}
 		_, _ = pc.proc.Wait()
-		return nil, &ExitError{Code: ce.Code, Msg: ce.Msg, User: ce.User}
+		return nil, exitErrorOf(&ce)
 	}
 	return pc.proc, nil
 }

@@ -48,6 +48,30 @@ func CloseExeFD() {
 	}
 }
 
+// newError is the Error a failure with code gives the parent.
+func newError(code int, err error) *Error {
+	user := errors.Is(err, userspec.ErrNoSuchUser) || errors.Is(err, userspec.ErrNoSuchGroup)
+	return &Error{Code: code, Msg: err.Error(), User: user}
+}
+
+// OpenCgroupFiles opens p.CgroupFiles and adds them to p.CgroupFDs (a
+// missing one is a hierarchy the group does not use). It is called while
+// the host's /sys is still in sight: before the first process pivots,
+// before an exec'ing thread joins the mount namespace.
+func OpenCgroupFiles(p *Process) error {
+	for _, path := range p.CgroupFiles {
+		fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if errors.Is(err, unix.ENOENT) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("join cgroup: %w", err)
+		}
+		p.CgroupFDs = append(p.CgroupFDs, fd)
+	}
+	return nil
+}
+
 // run is the child: it never returns.
 func run(joining bool) {
 	runtime.LockOSThread()
@@ -56,8 +80,7 @@ func run(joining bool) {
 	unix.CloseOnExec(StatusFD)
 	status := os.NewFile(StatusFD, "status")
 	fail := func(code int, err error) {
-		user := errors.Is(err, userspec.ErrNoSuchUser) || errors.Is(err, userspec.ErrNoSuchGroup)
-		b, _ := json.Marshal(Error{Code: code, Msg: err.Error(), User: user})
+		b, _ := json.Marshal(newError(code, err))
 		_, _ = status.Write(b)
 		os.Exit(code)
 	}
@@ -75,15 +98,8 @@ func run(joining bool) {
 		if err := dec.Decode(&spec); err != nil {
 			fail(125, fmt.Errorf("read init spec: %w", err))
 		}
-		for _, p := range spec.Process.CgroupFiles {
-			fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-			if errors.Is(err, unix.ENOENT) {
-				continue
-			}
-			if err != nil {
-				fail(125, fmt.Errorf("join cgroup: %w", err))
-			}
-			spec.Process.CgroupFDs = append(spec.Process.CgroupFDs, fd)
+		if err := OpenCgroupFiles(&spec.Process); err != nil {
+			fail(125, err)
 		}
 		if err := setupRoot(&spec); err != nil {
 			fail(125, err)

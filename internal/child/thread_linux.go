@@ -29,19 +29,21 @@ import (
 // the program is made non-dumpable meanwhile, which denies that open to
 // processes without CAP_SYS_PTRACE, and its dumpable state is restored
 // after (a change of user also clears it).
-func ForkExec(p *Process, files []uintptr, sys *syscall.SysProcAttr) (pid, code int, err error) {
+//
+// A failure is an *Error, with the exit code Docker gives, as the child
+// reports it.
+func ForkExec(p *Process, files []uintptr, sys *syscall.SysProcAttr) (int, error) {
 	nondumpable()
 	defer dumpableAgain()
 	path, env, code, err := prepare(p)
 	if err != nil {
-		return 0, code, err
+		return 0, newError(code, err)
 	}
-	pid, err = syscall.ForkExec(path, p.Args, &syscall.ProcAttr{Dir: p.Cwd, Env: env, Files: files, Sys: sys})
+	pid, err := syscall.ForkExec(path, p.Args, &syscall.ProcAttr{Dir: p.Cwd, Env: env, Files: files, Sys: sys})
 	if err != nil {
-		code, err = execError(p.Args[0], err)
-		return 0, code, err
+		return 0, newError(execError(p.Args[0], err))
 	}
-	return pid, 0, nil
+	return pid, nil
 }
 
 // dumpable counts the ForkExec calls under way and keeps the program's
