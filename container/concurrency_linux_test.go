@@ -138,3 +138,26 @@ func TestKilledMidStartRecovers(t *testing.T) {
 	_, err = rt2.Images().Remove(context.Background(), "busybox", false)
 	assert.NoError(t, err)
 }
+
+// TestCreateKilledAfterTakingNameRecovers leaves what a create killed
+// right after taking its name leaves (the claim linked to the name, no
+// config yet); the next Open frees the name.
+func TestCreateKilledAfterTakingNameRecovers(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	id := newID()
+	tmp := filepath.Join(rt.dir, tmpPrefix+id)
+	require.NoError(t, os.Mkdir(tmp, 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(tmp, nameClaimFile), []byte(id), 0o600))
+	require.NoError(t, os.Link(filepath.Join(tmp, nameClaimFile), filepath.Join(rt.dir, namesDir, "half_made")))
+
+	rt2, err := Open(ctx, rt.root)
+	require.NoError(t, err)
+	defer rt2.Close()
+	entries, err := os.ReadDir(filepath.Join(rt2.dir, namesDir))
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+	assert.NoDirExists(t, tmp)
+	c, err := rt2.Create(ctx, Config{Image: "busybox", Name: "half_made", Cmd: sh("true")})
+	require.NoError(t, err)
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/berth-dev/berth/image"
@@ -62,10 +63,21 @@ func (r *Runtime) Create(ctx context.Context, cfg Config) (*Container, error) {
 		return nil, fmt.Errorf("create container: %w", err)
 	}
 	defer unlock()
-	if err := r.reserveName(rec, cfg.Name); err != nil {
+	// Everything is built in .tmp-ID, from before the name is taken, so
+	// that the next Open can undo a create killed at any point.
+	tmp := filepath.Join(r.dir, tmpPrefix+rec.ID)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("create container: %w", err)
 	}
-	if err := r.materialize(ctx, rec, img); err != nil {
+	// Held until done, so that another program's Open leaves it alone.
+	if unlockDir, ok := tryLockDir(tmp); ok {
+		defer unlockDir()
+	}
+	err = r.reserveName(rec, cfg.Name)
+	if err == nil {
+		err = r.materialize(ctx, rec, img)
+	}
+	if err != nil {
 		r.undoCreate(context.WithoutCancel(ctx), rec)
 		return nil, fmt.Errorf("create container: %w", err)
 	}
@@ -73,14 +85,21 @@ func (r *Runtime) Create(ctx context.Context, cfg Config) (*Container, error) {
 }
 
 // reserveName takes name (or a generated one) for rec, atomically across
-// processes: names/NAME is created exclusively.
+// processes. The claim, a file holding the ID, is written in .tmp-ID and
+// linked to names/NAME, which fails if the name is taken: names/NAME is
+// never seen empty, and a create killed before its config records the
+// name is undone by finding the claim's other link (nameOfClaim).
 func (r *Runtime) reserveName(rec *record, name string) error {
+	claim := filepath.Join(r.dir, tmpPrefix+rec.ID, nameClaimFile)
+	if err := os.WriteFile(claim, []byte(rec.ID), 0o600); err != nil {
+		return err
+	}
 	for retry := 0; ; retry++ {
 		n := name
 		if n == "" {
 			n = GenerateName(retry)
 		}
-		f, err := os.OpenFile(filepath.Join(r.dir, namesDir, n), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		err := os.Link(claim, filepath.Join(r.dir, namesDir, n))
 		if errors.Is(err, os.ErrExist) && r.staleName(n) {
 			retry--
 			continue
@@ -95,13 +114,32 @@ func (r *Runtime) reserveName(rec *record, name string) error {
 		if err != nil {
 			return err
 		}
-		_, err = f.WriteString(rec.ID)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
 		rec.Name = n
-		return err
+		return nil
 	}
+}
+
+// nameOfClaim finds the name linked to the claim in dir, for a create
+// killed between taking the name and recording it. It reads the names
+// only when the claim has a second link.
+func (r *Runtime) nameOfClaim(dir string) string {
+	claim, err := os.Stat(filepath.Join(dir, nameClaimFile))
+	if err != nil {
+		return ""
+	}
+	if st, ok := claim.Sys().(*syscall.Stat_t); !ok || st.Nlink < 2 {
+		return ""
+	}
+	entries, err := os.ReadDir(filepath.Join(r.dir, namesDir))
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && os.SameFile(fi, claim) {
+			return e.Name()
+		}
+	}
+	return ""
 }
 
 // staleName removes names/name when its container does not exist (a
@@ -123,19 +161,12 @@ func (r *Runtime) staleName(name string) bool {
 	return os.Remove(p) == nil
 }
 
-// materialize writes rec's directory and takes what the container uses:
-// the image hold, the snapshot, the volumes. The directory is built as
-// .tmp-ID (its config written first, so an interrupted create can be
-// undone from it by the next Open) and renamed into place last.
+// materialize fills rec's directory, .tmp-ID, and takes what the
+// container uses: the image hold, the snapshot, the volumes. The config
+// is written first, so an interrupted create can be undone from it by the
+// next Open, and the directory is renamed into place last.
 func (r *Runtime) materialize(ctx context.Context, rec *record, img *image.Image) error {
 	tmp := filepath.Join(r.dir, tmpPrefix+rec.ID)
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return err
-	}
-	// Held until done, so that another program's Open leaves it alone.
-	if unlock, ok := tryLockDir(tmp); ok {
-		defer unlock()
-	}
 	if err := writeJSONAtomic(filepath.Join(tmp, configFile), rec); err != nil {
 		return err
 	}

@@ -97,9 +97,10 @@ func (r *Runtime) undoInterrupted(ctx context.Context) error {
 			continue // being created or removed by a live program
 		}
 		var rec record
-		if readJSON(filepath.Join(dir, configFile), &rec) == nil {
-			r.release(ctx, &rec, true)
+		if readJSON(filepath.Join(dir, configFile), &rec) != nil || rec.Name == "" {
+			rec.ID, rec.Name = id, r.nameOfClaim(dir)
 		}
+		r.release(ctx, &rec, true)
 		removeCgroup(id)
 		_ = os.RemoveAll(dir)
 		unlock()

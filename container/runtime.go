@@ -30,6 +30,7 @@ const (
 	tmpPrefix     = ".tmp-"     // a container being created
 	configFile    = "config.json"
 	stateFile     = "state.json"
+	nameClaimFile = "name" // a second link to names/NAME
 	rootfsDirName = "rootfs"
 )
 
