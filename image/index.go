@@ -13,6 +13,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/berth-dev/berth/internal/atomicfile"
 )
 
 // indexVersion is the format version of index.json.
@@ -62,20 +64,29 @@ func (s *Store) readIndex() (*index, error) {
 // directory fsync. Call with the index lock.
 func (s *Store) writeIndex(idx *index) error { return s.writeIndexSync(idx, true) }
 
-// writeIndexSync writes the index atomically (a renamed temporary file);
-// with durable it also waits until the file and the rename are on disk.
+// writeIndexSync writes the index atomically; with durable it waits until
+// the file and the rename are on disk, and without it the file is not
+// written out before its time (atomicfile).
 func (s *Store) writeIndexSync(idx *index, durable bool) error {
 	data, err := json.MarshalIndent(idx, "", "\t")
 	if err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
 	tmp := filepath.Join(s.dir, "index.json.tmp-"+randomName())
+	if !durable {
+		// Not waiting for the disk, so not making ext4 write it out
+		// either (see atomicfile).
+		if err := atomicfile.Write(filepath.Join(s.dir, indexFileName), tmp, data, 0o644); err != nil {
+			return fmt.Errorf("write index: %w", err)
+		}
+		return nil
+	}
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
 	_, err = f.Write(data)
-	if err == nil && durable {
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -87,9 +98,6 @@ func (s *Store) writeIndexSync(idx *index, durable bool) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write index: %w", err)
-	}
-	if !durable {
-		return nil
 	}
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("write index: %w", err)
