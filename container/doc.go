@@ -48,7 +48,9 @@
 //     network namespace with only loopback: NetworkMode "none");
 //   - mounts the root filesystem (layer's overlay snapshot of the image's
 //     layers, topped by one init layer of mount points that all the root's
-//     containers share, initlayer_linux.go), fills new volumes from the
+//     containers share, initlayer_linux.go; volatile for an AutoRemove
+//     container, so that its unmount does not sync the disk before its
+//     exit is known, as Podman does for --rm), fills new volumes from the
 //     image, applies the mount plan — /proc, /dev (tmpfs
 //     with Docker's nodes), /dev/pts (new instance), /dev/shm, /dev/mqueue,
 //     /sys read-only, /etc/hosts, /etc/hostname and /etc/resolv.conf kept

@@ -334,3 +334,40 @@ func TestStaleNameIsTakenOver(t *testing.T) {
 	assert.ErrorIs(t, err, ErrConflict, "a live container's name is not stale")
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }
+
+// The root filesystem of a container removed when it exits is a volatile
+// overlay (its unmount does not sync the disk); any other container's is
+// not. A container started again mounts its layer again.
+func TestAutoRemoveRootIsVolatile(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	const script = "grep ' / overlay ' /proc/mounts | grep -c volatile || true"
+	code, out, _ := run(t, ctx, rt, Config{Cmd: sh(script), AutoRemove: true})
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "1\n", out)
+
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh(script)})
+	require.NoError(t, err)
+	defer func() { _ = c.Remove(context.WithoutCancel(ctx), RemoveOptions{Force: true}) }()
+	for range 2 {
+		var buf lockedBuffer
+		exited, errc := c.Wait(ctx, WaitNextExit)
+		require.NoError(t, c.Start(ctx, WithStdio(nil, &buf, nil)))
+		select {
+		case s := <-exited:
+			assert.Equal(t, 0, s.ExitCode)
+		case err := <-errc:
+			require.NoError(t, err)
+		}
+		assert.Equal(t, "0\n", buf.String())
+	}
+
+	// The marker an earlier volatile mount leaves, which would stop the
+	// next mount, is removed.
+	work := t.TempDir()
+	marker := filepath.Join(work, "work", "incompat", "volatile")
+	require.NoError(t, os.MkdirAll(marker, 0o700))
+	opts := []string{"lowerdir=/l", "upperdir=/u", "workdir=" + work}
+	assert.Equal(t, append(opts, "volatile"), volatileOverlay("overlay", opts))
+	assert.NoDirExists(t, marker)
+	assert.Equal(t, opts, volatileOverlay("bind", opts))
+}

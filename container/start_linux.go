@@ -513,6 +513,27 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
+// volatileOverlay adds overlayfs's "volatile" to the options of an
+// overlay with an upper directory. Unmounting an overlay otherwise syncs
+// the whole file system of its upper directory, and the last process of a
+// container waits for that before its exit is known: the writable layer
+// of a container removed when it exits is not worth it (Podman does the
+// same for --rm). A volatile mount leaves work/incompat/volatile in its
+// work directory, and overlayfs refuses to mount the directories again
+// while it is there; it is removed, for a container started again.
+func volatileOverlay(typ string, options []string) []string {
+	if typ != "overlay" {
+		return options
+	}
+	for _, o := range options {
+		if work, ok := strings.CutPrefix(o, "workdir="); ok {
+			_ = unix.Rmdir(filepath.Join(work, "work", "incompat", "volatile"))
+			return append(options[:len(options):len(options)], "volatile")
+		}
+	}
+	return options
+}
+
 // initSpec is what the child of container c needs.
 func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console string, dieWithParent bool) (spec *child.Init, err error) {
 	cfg := rec.Config
@@ -525,6 +546,9 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 	rootfs := make([]child.FS, len(rec.Rootfs))
 	for i, m := range rec.Rootfs {
 		rootfs[i] = child.FS{Type: m.Type, Source: m.Source, Options: m.Options}
+		if cfg.AutoRemove {
+			rootfs[i].Options = volatileOverlay(m.Type, m.Options)
+		}
 	}
 	spec = &child.Init{
 		Rootfs:         filepath.Join(c.dir(), rootfsDirName),

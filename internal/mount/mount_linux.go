@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -51,7 +52,13 @@ func Apply(typ, source string, options []string, target string) error {
 		}
 		return nil
 	}
-	if err := unix.Mount(source, target, typ, fl, joined); err != nil {
+	err := unix.Mount(source, target, typ, fl, joined)
+	if errors.Is(err, unix.EINVAL) && typ == "overlay" && slices.Contains(data, "volatile") {
+		// Before Linux 5.10 overlayfs has no volatile mounts: an
+		// ordinary one does.
+		return Apply(typ, source, slices.DeleteFunc(slices.Clone(options), func(o string) bool { return o == "volatile" }), target)
+	}
+	if err != nil {
 		return fmt.Errorf("mount %s on %s: %w", describe(typ, source, options), target, err)
 	}
 	return nil
@@ -78,6 +85,12 @@ func applyFsconfig(options []string, target string, readonly bool) error {
 	}
 	for _, o := range options {
 		k, v, ok := strings.Cut(o, "=")
+		if !ok && k == "volatile" {
+			if err := unix.FsconfigSetFlag(fsfd, k); err != nil {
+				return fmt.Errorf("mount %s: overlay option %s: %w", target, k, err)
+			}
+			continue
+		}
 		if !ok || k == "lowerdir" {
 			continue
 		}
