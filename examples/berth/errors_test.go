@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/berth-dev/berth/internal/testregistry"
 )
@@ -43,4 +44,34 @@ func TestVersionAndHelp(t *testing.T) {
 	r := b.ok(t)
 	assert.Contains(t, r.stdout, "pull")
 	assert.Contains(t, r.stdout, "exit status is 1")
+}
+
+// Naming one top-level command builds only that one; each is found by
+// the name it has when all are built, and global flags before it are
+// skipped.
+func TestOnlyTheNamedCommandIsBuilt(t *testing.T) {
+	c := &cli{}
+	all := commands(c, nil)
+	require.Greater(t, len(all), 30)
+	for _, cmd := range all {
+		if cmd.Name() == "image" || cmd.Name() == "container" {
+			continue
+		}
+		for _, args := range [][]string{
+			{cmd.Name(), "x"},
+			{"--root", "/r", cmd.Name()},
+			{"--root=/r", "--insecure-registry", "h", cmd.Name(), "--help"},
+		} {
+			one := commands(c, args)
+			require.Len(t, one, 1, "%v", args)
+			assert.Equal(t, cmd.Name(), one[0].Name())
+		}
+	}
+	for _, args := range [][]string{nil, {"--version"}, {"-h", "run"}, {"image", "ls"}, {"help", "run"}, {"frobnicate"}} {
+		assert.Len(t, commands(c, args), len(all), "%v", args)
+	}
+	b := newBerth(t)
+	assert.Contains(t, b.ok(t, "run", "--help").stdout, "--detach")
+	assert.Contains(t, b.ok(t, "help", "run").stdout, "--detach")
+	b.fails(t, exitUsage, "unknown flag: --bogus", "--root", b.root, "ps", "--bogus")
 }

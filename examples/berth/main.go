@@ -65,7 +65,7 @@ func (e usageError) Unwrap() error { return e.err }
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, args []string, s streams) int {
 	c := &cli{streams: s}
-	root := newRootCommand(c)
+	root := newRootCommand(c, args)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if closeErr := c.close(); err == nil && closeErr != nil {

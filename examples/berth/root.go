@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -40,7 +41,7 @@ type cli struct {
 	rt       *container.Runtime
 }
 
-func newRootCommand(c *cli) *cobra.Command {
+func newRootCommand(c *cli, args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "berth [OPTIONS] COMMAND",
 		Short: "Images, registries and containers, docker-compatible, without a daemon",
@@ -76,6 +77,56 @@ number of arguments), as the docker CLI does for flag errors.`,
 	flags.StringArrayVar(&c.registryMirrors, "registry-mirror", nil, "Preferred Docker Hub mirror (repeatable)")
 	flags.StringArrayVar(&c.insecureRegistry, "insecure-registry", nil, "Registry host or CIDR reached over plain HTTP or unverified TLS (repeatable)")
 
+	root.AddCommand(commands(c, args)...)
+	return root
+}
+
+// commands returns the top-level commands. Building all of them, with
+// their flags, is a tenth of the CLI's start, so when args name one
+// top-level command only that one is built; anything else (a group,
+// help, a flag before the command, an unknown name) builds them all.
+func commands(c *cli, args []string) []*cobra.Command {
+	leaves := []struct {
+		name  string
+		build func(*cli) *cobra.Command
+	}{
+		{"run", newRunCommand},
+		{"create", newCreateCommand},
+		{"start", newStartCommand},
+		{"stop", newStopCommand},
+		{"restart", newRestartCommand},
+		{"kill", newKillCommand},
+		{"rm", newRmCommand},
+		{"ps", newPsCommand},
+		{"logs", newLogsCommand},
+		{"wait", newWaitCommand},
+		{"exec", newExecCommand},
+		{"attach", newAttachCommand},
+		{"top", newTopCommand},
+		{"stats", newStatsCommand},
+		{"commit", newCommitCommand},
+		{"export", newExportCommand},
+		{"cp", newCpCommand},
+		{"volume", newVolumeCommand},
+		{"images", newImagesCommand},
+		{"rmi", newRmiCommand},
+		{"pull", newPullCommand},
+		{"push", newPushCommand},
+		{"tag", newTagCommand},
+		{"history", newHistoryCommand},
+		{"save", newSaveCommand},
+		{"load", newLoadCommand},
+		{"inspect", func(c *cli) *cobra.Command { return newInspectCommand(c, inspectAnything) }},
+		{"search", newSearchCommand},
+		{"login", newLoginCommand},
+		{"logout", newLogoutCommand},
+	}
+	name := commandName(args)
+	for _, l := range leaves {
+		if l.name == name {
+			return []*cobra.Command{l.build(c)}
+		}
+	}
 	imageGroup := &cobra.Command{
 		Use:   "image",
 		Short: "Manage images",
@@ -127,41 +178,32 @@ number of arguments), as the docker CLI does for flag errors.`,
 		newCpCommand(c),
 		newContainerPruneCommand(c),
 	)
-	root.AddCommand(
-		imageGroup,
-		containerGroup,
-		newRunCommand(c),
-		newCreateCommand(c),
-		newStartCommand(c),
-		newStopCommand(c),
-		newRestartCommand(c),
-		newKillCommand(c),
-		newRmCommand(c),
-		newPsCommand(c),
-		newLogsCommand(c),
-		newWaitCommand(c),
-		newExecCommand(c),
-		newAttachCommand(c),
-		newTopCommand(c),
-		newStatsCommand(c),
-		newCommitCommand(c),
-		newExportCommand(c),
-		newCpCommand(c),
-		newVolumeCommand(c),
-		newImagesCommand(c),
-		newRmiCommand(c),
-		newPullCommand(c),
-		newPushCommand(c),
-		newTagCommand(c),
-		newHistoryCommand(c),
-		newSaveCommand(c),
-		newLoadCommand(c),
-		newInspectCommand(c, inspectAnything),
-		newSearchCommand(c),
-		newLoginCommand(c),
-		newLogoutCommand(c),
-	)
-	return root
+	all := []*cobra.Command{imageGroup, containerGroup}
+	for _, l := range leaves {
+		all = append(all, l.build(c))
+	}
+	return all
+}
+
+// commandName is the first argument that is not a global flag or a
+// global flag's value, or "" if a flag comes first.
+func commandName(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--root" || a == "--config" || a == "--registry-mirror" || a == "--insecure-registry":
+			i++
+		case strings.HasPrefix(a, "-"):
+			if !strings.Contains(a, "=") {
+				return ""
+			}
+			if k, _, _ := strings.Cut(a, "="); k != "--root" && k != "--config" && k != "--registry-mirror" && k != "--insecure-registry" {
+				return ""
+			}
+		default:
+			return a
+		}
+	}
+	return ""
 }
 
 // withUse renames a command (and sets its aliases) for its place in the
