@@ -150,7 +150,10 @@ const (
 	// WaitNextExit returns when the container next exits (after a Start
 	// made after Wait was called).
 	WaitNextExit WaitCondition = "next-exit"
-	// WaitRemoved returns when the container is removed.
+	// WaitRemoved returns when the container is removed, with the last
+	// exit the waiter saw: the exit this program watched, or the exited
+	// state it read before the removal. A container another program
+	// both stops and removes between two reads reports 0.
 	WaitRemoved WaitCondition = "removed"
 )
 
@@ -175,6 +178,9 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 	localExit := c.rt.onExit(c.id)
 	go func() {
 		defer c.rt.forgetExit(c.id, localExit)
+		// The last exit seen, for WaitRemoved, which reports the exit of
+		// the container it saw removed.
+		var last ExitStatus
 		for {
 			changed := c.rt.changes(c.id)
 			st, err := c.state()
@@ -191,7 +197,11 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 				// Moved aside, not yet gone: Remove notifies when it is.
 				st = &State{Status: StatusRemoving}
 			case errors.Is(err, ErrNotFound) && cond == WaitRemoved:
-				out <- ExitStatus{}
+				select {
+				case last = <-localExit:
+				default:
+				}
+				out <- last
 				return
 			case err != nil && !errors.Is(err, ErrNotFound):
 				errc <- err
@@ -204,6 +214,9 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 				// Nobody watches it any more: settle its state.
 				_ = c.rt.reconcile(ctx, c.id)
 				continue
+			}
+			if st.Status == StatusExited || st.Status == StatusDead {
+				last = ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error}
 			}
 			done := false
 			switch cond {
@@ -225,6 +238,7 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 					out <- s
 					return
 				}
+				last = s
 			case <-changed:
 			case <-time.After(pollInterval):
 			}

@@ -289,16 +289,17 @@ func TestListFilters(t *testing.T) {
 
 // WaitRemoved fires once the removal is complete, not when the container
 // stops being listed: a program that exits then (berth run --rm) leaves
-// nothing for the next Open to finish.
+// nothing for the next Open to finish. It reports the exit code.
 func TestWaitRemovedMeansGone(t *testing.T) {
 	rt, ctx := testRuntime(t)
 	for range 5 {
-		c, err := rt.Create(ctx, Config{Image: "busybox", Name: "once", Cmd: []string{"true"}, AutoRemove: true})
+		c, err := rt.Create(ctx, Config{Image: "busybox", Name: "once", Cmd: sh("exit 3"), AutoRemove: true})
 		require.NoError(t, err)
 		removed, errc := c.Wait(ctx, WaitRemoved)
 		require.NoError(t, c.Start(ctx))
 		select {
-		case <-removed:
+		case s := <-removed:
+			assert.Equal(t, 3, s.ExitCode, "the exit of the container removed")
 		case err := <-errc:
 			require.NoError(t, err)
 		}
