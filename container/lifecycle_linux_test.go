@@ -280,7 +280,7 @@ func TestListFilters(t *testing.T) {
 	_, err = rt.List(ctx, ListOptions{Filters: map[string][]string{"bogus": {"x"}}})
 	assert.ErrorIs(t, err, ErrInvalid)
 
-	removed, err := rt.Prune(ctx)
+	removed, _, err := rt.Prune(ctx)
 	require.NoError(t, err)
 	assert.Len(t, removed, 2)
 	assert.Equal(t, []string{"aa"}, names(ListOptions{All: true}))

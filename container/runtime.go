@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/internal/usage"
 	"github.com/berth-dev/berth/internal/volume"
 	"github.com/berth-dev/berth/layer"
 )
@@ -295,17 +296,24 @@ func (r *Runtime) List(ctx context.Context, opts ListOptions) ([]*Info, error) {
 	return out, nil
 }
 
-// Prune removes every stopped container and returns their IDs.
-func (r *Runtime) Prune(ctx context.Context) ([]string, error) {
+// Prune removes every stopped container and returns their IDs and the
+// space their writable layers held, as docker container prune reports it
+// (0 for a layer the snapshotter cannot show, as the copy one).
+func (r *Runtime) Prune(ctx context.Context) ([]string, int64, error) {
 	infos, err := r.List(ctx, ListOptions{All: true})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var removed []string
+	var reclaimed int64
 	var errs []error
 	for _, info := range infos {
 		if info.State.Running {
 			continue
+		}
+		var size int64
+		if upper, err := r.snap.Changes(ctx, info.ID); err == nil {
+			size = usage.Dir(upper)
 		}
 		c := &Container{rt: r, id: info.ID}
 		if err := c.Remove(ctx, RemoveOptions{}); err != nil {
@@ -315,8 +323,9 @@ func (r *Runtime) Prune(ctx context.Context) ([]string, error) {
 			continue
 		}
 		removed = append(removed, info.ID)
+		reclaimed += size
 	}
-	return removed, errors.Join(errs...)
+	return removed, reclaimed, errors.Join(errs...)
 }
 
 // notify wakes the waiters of a container's state.

@@ -15,10 +15,8 @@ func newContainerPruneCommand(c *cli) *cobra.Command {
 		Short: "Remove all stopped containers",
 		Long: `Remove every container that is not running and print their IDs. Asks for
 confirmation on stdin unless --force; any answer but "y" cancels, with exit
-status 1, as docker does.
-
-berth does not measure a container's writable layer, so the reclaimed space
-is reported as 0B.`,
+status 1, as docker does. The reclaimed space is what the containers'
+writable layers held.`,
 		Args:                  usageArgs(cobra.NoArgs),
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -30,8 +28,8 @@ is reported as 0B.`,
 			if err != nil {
 				return err
 			}
-			removed, err := rt.Prune(ctx)
-			printPruneReport(c.stdout, "Deleted Containers:", removed, 0)
+			removed, reclaimed, err := rt.Prune(ctx)
+			printPruneReport(c.stdout, "Deleted Containers:", removed, reclaimed)
 			return err
 		},
 	}

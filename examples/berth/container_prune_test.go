@@ -18,7 +18,7 @@ func TestContainerPrune(t *testing.T) {
 	f := newCtrFixture(t, b)
 	assert.Equal(t, "Total reclaimed space: 0B\n", b.ok(t, "container", "prune", "--force").stdout, "nothing to prune")
 
-	exited := f.runToExit(container.Config{Name: "exited", Cmd: []string{"true"}})
+	exited := f.runToExit(container.Config{Name: "exited", Cmd: []string{"sh", "-c", "head -c 2000 /dev/zero > /data"}})
 	created := f.create(container.Config{Name: "created", Cmd: []string{"true"}})
 	running := f.start(container.Config{Name: "running", Cmd: []string{"sleep", "300"}})
 
@@ -34,7 +34,7 @@ func TestContainerPrune(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	out, ok := strings.CutPrefix(r.stdout, question+"Deleted Containers:\n")
 	require.True(t, ok, r.stdout)
-	ids, ok := strings.CutSuffix(out, "\n\nTotal reclaimed space: 0B\n")
+	ids, ok := strings.CutSuffix(out, "\n\nTotal reclaimed space: 2kB\n")
 	require.True(t, ok, r.stdout)
 	got := strings.Split(ids, "\n")
 	sort.Strings(got)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/berth-dev/berth/internal/flock"
 	"io/fs"
 	"maps"
 	"os"
@@ -17,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-dev/berth/internal/flock"
+	"github.com/berth-dev/berth/internal/usage"
 )
 
 // Names inside a store's directory, ROOT/volumes. Volume names start with a
@@ -514,37 +516,11 @@ func (s *Store) detach(ctx context.Context, name string) (*detached, error) {
 // data held.
 func (d *detached) delete() (int64, error) {
 	defer d.f.Close()
-	size := diskUsage(filepath.Join(d.dir, dataDir))
+	size := usage.Dir(filepath.Join(d.dir, dataDir))
 	if err := os.RemoveAll(d.dir); err != nil {
 		return 0, err
 	}
 	return size, nil
-}
-
-// diskUsage sums the sizes of the files under dir, counting each hardlinked
-// file once, as docker system df counts a volume. Entries that vanish or
-// cannot be read are not counted.
-func diskUsage(dir string) int64 {
-	var size int64
-	seen := map[uint64]bool{}
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-			if seen[st.Ino] {
-				return nil
-			}
-			seen[st.Ino] = true
-		}
-		size += fi.Size()
-		return nil
-	})
-	return size
 }
 
 // load reads the volume called name; the caller holds the store lock.
