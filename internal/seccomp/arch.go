@@ -13,7 +13,7 @@ type abi struct {
 	// ABI, which shares AUDIT_ARCH_X86_64 with amd64.
 	x32 bool
 	// syscalls maps names to numbers (generated into zsyscalls.go).
-	syscalls map[string]uint32
+	syscalls func() map[string]uint32
 }
 
 // x32SyscallBit marks x32 syscalls on amd64 (__X32_SYSCALL_BIT).

@@ -130,7 +130,7 @@ func (p *program) section(a abi, rules []*Rule, defaultAction Action) error {
 	bySyscall := make(map[uint32][]*Rule)
 	for _, rule := range rules {
 		for _, name := range rule.Names {
-			nr, ok := a.syscalls[name]
+			nr, ok := a.syscalls()[name]
 			if !ok {
 				continue
 			}

@@ -319,7 +319,7 @@ func TestCompileFirstMatchingRuleWins(t *testing.T) {
 func TestCompileLongJumps(t *testing.T) {
 	profile := &Profile{DefaultAction: eperm, Architectures: []Architecture{{Arch: "amd64"}}}
 	names := map[uint32]string{}
-	for name, n := range syscallsAMD64 {
+	for name, n := range syscallsAMD64() {
 		names[n] = name
 	}
 	for n := uint32(0); n < 400; n++ {

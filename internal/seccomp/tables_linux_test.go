@@ -29,6 +29,6 @@ func TestSyscallTablesMatchRunningArchitecture(t *testing.T) {
 		"ptrace":     unix.SYS_PTRACE,
 		"pidfd_open": unix.SYS_PIDFD_OPEN,
 	} {
-		assert.Equal(t, want, table.syscalls[name], name)
+		assert.Equal(t, want, table.syscalls()[name], name)
 	}
 }

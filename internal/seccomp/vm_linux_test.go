@@ -63,7 +63,7 @@ func run(t testing.TB, filter []unix.SockFilter, d seccompData) Action {
 // nr returns the number of syscall name on arch.
 func nr(t testing.TB, arch, name string) uint32 {
 	t.Helper()
-	n, ok := abis[arch].syscalls[name]
+	n, ok := abis[arch].syscalls()[name]
 	require.True(t, ok, "%s has no syscall %q", arch, name)
 	return n
 }
