@@ -19,6 +19,9 @@ import (
 type Container struct {
 	rt *Runtime
 	id string
+	// ran is the process of the run that made this Container (Run), whose
+	// exit Wait sees even if the container is gone.
+	ran *process
 }
 
 // ID is the container's 64-hex ID.
@@ -167,12 +170,21 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 	if cond == "" {
 		cond = WaitNotRunning
 	}
+	// The exit of the run that made c (Run) is known here even if the
+	// container is removed before Wait is called.
+	var ran <-chan struct{}
+	if c.ran != nil {
+		ran = c.ran.done
+	}
 	st, err := c.state()
-	if err != nil {
+	if err != nil && (ran == nil || !errors.Is(err, ErrNotFound)) {
 		errc <- err
 		return out, errc
 	}
-	startedAt := st.StartedAt
+	var startedAt time.Time
+	if st != nil {
+		startedAt = st.StartedAt
+	}
 	// An exit this program watches is also delivered directly: it is known
 	// even if the container is removed (AutoRemove) before a poll sees it.
 	localExit := c.rt.onExit(c.id)
@@ -189,6 +201,9 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 				case s := <-localExit: // exited and removed meanwhile
 					out <- s
 					return
+				case <-ran:
+					out <- c.ran.status
+					return
 				default:
 				}
 			}
@@ -199,6 +214,8 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 			case errors.Is(err, ErrNotFound) && cond == WaitRemoved:
 				select {
 				case last = <-localExit:
+				case <-ran:
+					last = c.ran.status
 				default:
 				}
 				out <- last
@@ -239,6 +256,12 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 					return
 				}
 				last = s
+			case <-ran:
+				if cond != WaitRemoved {
+					out <- c.ran.status
+					return
+				}
+				last, ran = c.ran.status, nil
 			case <-changed:
 			case <-time.After(pollInterval):
 			}

@@ -31,6 +31,13 @@
 // up), 126 (cannot execute), 127 (not found); a command killed by signal n
 // exits 128+n.
 //
+// Run is Create and Start in one call, and faster: the container's child
+// process is started first, and its Go runtime starts on the other core
+// while the container is created (about a millisecond of a run). Wait on
+// the Container it returns sees the exit of that run even when the
+// container was removed (AutoRemove) before Wait was called, so Run needs
+// no Wait before it.
+//
 // # The re-executed child
 //
 // Setting up a container needs a fresh process: namespaces, mounts and
@@ -39,10 +46,12 @@
 // package internal/child, which this package imports, recognises the child
 // (by an environment variable) and runs the child's part before the
 // program's main or a test binary's TestMain get control: nothing in the
-// embedding program needs to change. That package imports little, so
-// the child runs as soon as those few packages are initialised, not after
-// the whole program's (more than a millisecond of every start in berth's
-// CLI). The child
+// embedding program needs to change. That package imports little, but
+// Go initialises packages in the order of their import paths as their own
+// imports are ready, so every package that sorts before the last of the
+// child's imports to be ready (golang.org/x/sys/unix sorts after all of
+// github.com) and does not wait for it is initialised first as well:
+// about a hundred in berth's CLI, not all of its packages. The child
 //
 //   - is cloned into new pid, mount, uts, ipc and network namespaces (a
 //     network namespace with only loopback: NetworkMode "none");

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -371,4 +372,82 @@ func TestAutoRemoveRootIsVolatile(t *testing.T) {
 	assert.Equal(t, append(opts, "volatile"), volatileOverlay("overlay", opts))
 	assert.NoDirExists(t, marker)
 	assert.Equal(t, opts, volatileOverlay("bind", opts))
+}
+
+// Run is Create and Start in one: Wait after it still sees the exit, even
+// of a container already removed, and a run that fails leaves no child.
+func TestRun(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	var out lockedBuffer
+	c, err := rt.Run(ctx, Config{Image: "busybox", Cmd: sh("echo ran; exit 7"), AutoRemove: true}, WithStdio(nil, &out, nil))
+	require.NoError(t, err)
+	removed, errc := c.Wait(ctx, WaitRemoved)
+	select {
+	case s := <-removed:
+		assert.Equal(t, 7, s.ExitCode)
+	case err := <-errc:
+		require.NoError(t, err)
+	}
+	assert.Equal(t, "ran\n", out.String())
+	time.Sleep(50 * time.Millisecond) // well after the removal
+	exited, errc := c.Wait(ctx, WaitNotRunning)
+	select {
+	case s := <-exited:
+		assert.Equal(t, 7, s.ExitCode, "the exit of the run, the container gone")
+	case err := <-errc:
+		require.NoError(t, err)
+	}
+
+	c, err = rt.Run(ctx, Config{Image: "busybox", Name: "kept", Cmd: sh("exit 2")})
+	require.NoError(t, err)
+	s, err := c.WaitExit(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, s.ExitCode)
+	info, err := c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, StatusExited, info.State.Status)
+
+	_, err = rt.Run(ctx, Config{Image: "nosuchimage", Cmd: sh("true")})
+	require.ErrorIs(t, err, image.ErrNotFound)
+	_, err = rt.Run(ctx, Config{Image: "busybox", Name: "kept", Cmd: sh("true")})
+	require.ErrorIs(t, err, ErrConflict)
+	c, err = rt.Run(ctx, Config{Image: "busybox", Cmd: []string{"/nonexistent"}})
+	var exitErr *ExitError
+	require.ErrorAs(t, err, &exitErr)
+	assert.Equal(t, 127, exitErr.Code)
+	require.NotNil(t, c, "the container was made")
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+	// No child of a failed run is left.
+	require.Eventually(t, func() bool { return len(childrenOf(os.Getpid())) == 0 }, 2*time.Second, 10*time.Millisecond)
+
+	d, err := rt.Run(ctx, Config{Image: "busybox", Cmd: sh("sleep 30")}, Detach())
+	require.NoError(t, err)
+	info, err = d.Inspect(ctx)
+	require.NoError(t, err)
+	assert.True(t, info.State.Running)
+	require.NoError(t, d.Remove(ctx, RemoveOptions{Force: true}))
+}
+
+// childrenOf lists the processes whose parent is pid, monitors aside
+// (one idles a while after its last container).
+func childrenOf(pid int) []int {
+	var kids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) && !strings.HasPrefix(string(cmdline), "berth-monitor") {
+			kids = append(kids, n)
+		}
+	}
+	return kids
 }

@@ -328,7 +328,8 @@ func (m *monitor) handle(conn net.Conn) {
 	ctx := context.Background()
 	switch req.Op {
 	case "start":
-		reply(m.rt.startLocal(ctx, req.ID, startOptions{}, true))
+		_, err := m.rt.startLocal(ctx, req.ID, startOptions{}, true, nil)
+		reply(err)
 	case "resize":
 		p := m.rt.liveProcess(req.ID)
 		if p == nil {

@@ -61,7 +61,44 @@ func (c *Container) Start(ctx context.Context, opts ...StartOption) error {
 	if o.detach {
 		return c.rt.monitorStart(ctx, c.id)
 	}
-	return c.rt.startLocal(ctx, c.id, o, false)
+	_, err := c.rt.startLocal(ctx, c.id, o, false, nil)
+	return err
+}
+
+// Run creates a container from cfg and starts it, as Create and then Start
+// do, in less time: the container's child process starts, on the other
+// core, while the container is created. Wait on the returned Container
+// sees the exit of this run even when the container is removed
+// (AutoRemove) before Wait is called. With Detach it is Create and then
+// Start. If the start fails the container is left created (or exited with
+// the failure), as Start leaves it; the returned Container is then
+// non-nil with the error.
+func (r *Runtime) Run(ctx context.Context, cfg Config, opts ...StartOption) (*Container, error) {
+	var o startOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.detach {
+		c, err := r.Create(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c, c.Start(ctx, opts...)
+	}
+	if err := validateConfig(cfg); err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	early, err := r.spawn(cfg, false)
+	if err != nil {
+		return nil, fmt.Errorf("run container: %w", err)
+	}
+	c, err := r.Create(ctx, cfg)
+	if err != nil {
+		early.abort()
+		return nil, err
+	}
+	c.ran, err = r.startLocal(ctx, c.id, o, false, early)
+	return c, err
 }
 
 // process is a container this program started and watches.
@@ -160,131 +197,92 @@ func onForkerThread(fn func()) {
 
 func cgroupPath(id string) string { return "/berth/" + id }
 
-// startLocal starts the container as a child of this program. detached is
-// set in the monitor: the container then does not die with its parent.
-func (r *Runtime) startLocal(ctx context.Context, id string, o startOptions, detached bool) (err error) {
+// startLocal starts the container as a child of this program and returns
+// its process. detached is set in the monitor: the container then does not
+// die with its parent. early, a child Run started, is used up whatever the
+// outcome; a container already running keeps its process and gives nil.
+func (r *Runtime) startLocal(ctx context.Context, id string, o startOptions, detached bool, early *spawned) (p *process, err error) {
 	c := &Container{rt: r, id: id}
+	defer func() {
+		if p == nil && early != nil {
+			early.abort()
+		}
+	}()
 	unlock, err := c.lock(ctx)
 	if err != nil {
-		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), err)
 	}
 	defer unlock()
 	r.mu.Lock()
 	closed := r.closed
 	r.mu.Unlock()
 	if closed {
-		return fmt.Errorf("start container %s: %w", c.ShortID(), ErrClosed)
+		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), ErrClosed)
 	}
 	rec, err := c.record()
 	if err != nil {
-		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), err)
 	}
 	st, err := c.state()
 	if err != nil {
-		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), err)
 	}
 	switch st.Status {
 	case StatusRunning:
-		return nil
+		return nil, nil
 	case StatusCreated, StatusExited:
 	default:
-		return fmt.Errorf("start container %s: %w", c.ShortID(), &StateError{ID: id, Op: "start", Status: st.Status})
+		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), &StateError{ID: id, Op: "start", Status: st.Status})
 	}
-	s, err := r.launch(ctx, c, rec, o, detached)
+	sp := early
+	early = nil // launch uses it up
+	p, err = r.launch(ctx, c, rec, o, detached, sp)
 	if err != nil {
 		var exitErr *ExitError
 		if errors.As(err, &exitErr) {
 			now := time.Now().UTC()
 			_ = c.saveState(&State{Status: StatusExited, ExitCode: exitErr.Code, Error: exitErr.Msg, StartedAt: now, FinishedAt: now})
 		}
-		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), err)
 	}
-	_ = s
-	return nil
+	return p, nil
 }
 
-// launch does the work of a start: cgroup, log, stdio, the child, and the
-// goroutines that watch it. The caller holds the container's lock.
-func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o startOptions, detached bool) (p *process, err error) {
+// launch does the work of a start: stdio, the child (unless early brings
+// them), log, cgroup, and the goroutines that watch it. The caller holds
+// the container's lock. early is used up, whatever the outcome.
+func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o startOptions, detached bool, early *spawned) (p *process, err error) {
 	cfg := rec.Config
+	// The child first: its runtime starts (a few milliseconds) while the
+	// log, the cgroup and the spec are made. Run started it earlier still,
+	// while the container was created.
+	sp := early
+	if sp == nil {
+		if sp, err = r.spawn(cfg, detached); err != nil {
+			return nil, err
+		}
+	}
+	defer sp.closeChildEnds()
 	caps, err := capabilities(cfg)
 	if err != nil {
+		sp.abort()
 		return nil, err
 	}
 	// Before the state names this program as the container's owner.
 	if err := r.registerOwner(); err != nil {
+		sp.abort()
 		return nil, fmt.Errorf("%w: register as owner: %w", ErrSetup, err)
 	}
-	var closers []io.Closer
-	defer func() {
-		for _, cl := range closers {
-			_ = cl.Close()
-		}
-	}()
 	logw, err := jsonlog.NewWriter(c.logPath(), jsonlog.Options{MaxSize: cfg.LogMaxSize, MaxFiles: cfg.LogMaxFiles})
 	if err != nil {
+		sp.abort()
 		return nil, fmt.Errorf("%w: log: %w", ErrSetup, err)
 	}
-	p = &process{id: c.id, done: make(chan struct{})}
+	p = &process{id: c.id, done: make(chan struct{}), pty: sp.pty, stdin: sp.stdin}
 	if o.stdout != nil || o.stderr != nil {
 		p.attach(o.stdout, o.stderr)
 	}
-
-	// Standard streams: a pseudo-terminal, or pipes.
-	var childFiles [3]*os.File
-	var outputs []struct {
-		name string
-		r    *os.File
-	}
-	console := ""
-	if cfg.Tty {
-		master, slave, err := pty.Open()
-		if err != nil {
-			_ = logw.Close()
-			return nil, fmt.Errorf("%w: open pty: %w", ErrSetup, err)
-		}
-		closers = append(closers, slave)
-		childFiles = [3]*os.File{slave, slave, slave}
-		p.pty, console = master, slave.Name()
-		outputs = append(outputs, struct {
-			name string
-			r    *os.File
-		}{"stdout", master})
-		if cfg.OpenStdin {
-			p.stdin = master
-		}
-	} else {
-		for i, name := range []string{"stdout", "stderr"} {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				_ = logw.Close()
-				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
-			}
-			closers = append(closers, pw)
-			childFiles[i+1] = pw
-			outputs = append(outputs, struct {
-				name string
-				r    *os.File
-			}{name, pr})
-		}
-		if cfg.OpenStdin {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				_ = logw.Close()
-				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
-			}
-			closers = append(closers, pr)
-			childFiles[0], p.stdin = pr, pw
-		} else {
-			null, err := os.Open(os.DevNull)
-			if err != nil {
-				_ = logw.Close()
-				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
-			}
-			closers = append(closers, null)
-			childFiles[0] = null
-		}
-	}
+	outputs := sp.outputs
 	closeOutputs := func() {
 		p.mu.Lock() // resize uses the pty under the lock
 		p.ptyClosed = true
@@ -297,14 +295,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		}
 		_ = logw.Close()
 	}
-
-	// The child first: its runtime starts (a few milliseconds) while the
-	// cgroup and the spec are made.
-	pc, err := r.startChild(childFiles, child.RoleInit, !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET)
-	if err != nil {
-		closeOutputs()
-		return nil, err
-	}
+	pc := sp.pc
 	cg, err := cgroup.New(cgroupPath(c.id), cgroupResources(cfg.Resources))
 	if err != nil {
 		pc.abort()
@@ -317,7 +308,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 			_ = cg.Delete()
 		}
 	}()
-	spec, err := r.initSpec(c, rec, caps, console, !detached)
+	spec, err := r.initSpec(c, rec, caps, sp.console, !detached)
 	if err != nil {
 		pc.abort()
 		closeOutputs()
@@ -419,6 +410,101 @@ func exitCode(ps *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return ps.ExitCode()
+}
+
+// spawned is a container's child started before its spec is ready, with
+// the standard streams it was given: a pseudo-terminal, or pipes.
+type spawned struct {
+	pc        *pendingChild
+	childEnds []io.Closer // the child's ends, closed here once it has them
+	outputs   []stream
+	pty       *os.File
+	stdin     io.WriteCloser
+	console   string
+}
+
+type stream struct {
+	name string
+	r    *os.File
+}
+
+// spawn makes a container's standard streams, as cfg wants them, and
+// starts its child on them.
+func (r *Runtime) spawn(cfg Config, detached bool) (sp *spawned, err error) {
+	sp = &spawned{}
+	defer func() {
+		if err != nil {
+			sp.closeChildEnds()
+			sp.closeOurEnds()
+			err = fmt.Errorf("%w: %w", ErrSetup, err)
+		}
+	}()
+	var childFiles [3]*os.File
+	if cfg.Tty {
+		master, slave, err := pty.Open()
+		if err != nil {
+			return sp, fmt.Errorf("open pty: %w", err)
+		}
+		sp.childEnds = append(sp.childEnds, slave)
+		childFiles = [3]*os.File{slave, slave, slave}
+		sp.pty, sp.console = master, slave.Name()
+		sp.outputs = append(sp.outputs, stream{"stdout", master})
+		if cfg.OpenStdin {
+			sp.stdin = master
+		}
+	} else {
+		for i, name := range []string{"stdout", "stderr"} {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return sp, err
+			}
+			sp.childEnds = append(sp.childEnds, pw)
+			childFiles[i+1] = pw
+			sp.outputs = append(sp.outputs, stream{name, pr})
+		}
+		if cfg.OpenStdin {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return sp, err
+			}
+			sp.childEnds = append(sp.childEnds, pr)
+			childFiles[0], sp.stdin = pr, pw
+		} else {
+			null, err := os.Open(os.DevNull)
+			if err != nil {
+				return sp, err
+			}
+			sp.childEnds = append(sp.childEnds, null)
+			childFiles[0] = null
+		}
+	}
+	sp.pc, err = r.startChild(childFiles, child.RoleInit, !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET)
+	return sp, err
+}
+
+func (sp *spawned) closeChildEnds() {
+	for _, f := range sp.childEnds {
+		_ = f.Close()
+	}
+	sp.childEnds = nil
+}
+
+func (sp *spawned) closeOurEnds() {
+	for _, out := range sp.outputs {
+		_ = out.r.Close()
+	}
+	if sp.stdin != nil && sp.stdin != sp.pty {
+		_ = sp.stdin.Close()
+	}
+}
+
+// abort kills the child and closes the streams.
+func (sp *spawned) abort() {
+	if sp.pc != nil {
+		sp.pc.abort()
+	}
+	sp.closeChildEnds()
+	sp.closeOurEnds()
 }
 
 // pendingChild is a child started and waiting for its spec.

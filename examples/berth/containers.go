@@ -672,6 +672,39 @@ type attachedStart struct {
 // (an *container.ExitError when the command could not run). The container
 // lives as long as this program: closing the runtime stops it.
 func (c *cli) startAttached(ctx context.Context, ctr *container.Container, o attachedStart) (int, error) {
+	_, code, err := c.attached(ctx, ctr, o, func(stdio container.StartOption) (*container.Container, error) {
+		return ctr, ctr.Start(ctx, stdio)
+	})
+	return code, err
+}
+
+// runAttached is startAttached for a container that does not exist yet:
+// Runtime.Run makes it from cfg and starts it (the container's child
+// starts while the container is made), pulling imageRef first if it is
+// missing. It also returns the container, if it was made.
+func (c *cli) runAttached(ctx context.Context, cfg container.Config, imageRef string, o attachedStart) (*container.Container, int, error) {
+	rt, err := c.runtime(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	run := func(stdio container.StartOption) (*container.Container, error) { return rt.Run(ctx, cfg, stdio) }
+	ctr, code, err := c.attached(ctx, nil, o, run)
+	if !errors.Is(err, image.ErrNotFound) {
+		return ctr, code, err
+	}
+	// Pulled with the terminal as it was, and tried again.
+	if err := c.ensureImage(ctx, imageRef); err != nil {
+		return nil, 0, err
+	}
+	return c.attached(ctx, nil, o, run)
+}
+
+// attached connects this program's streams to the container start starts
+// and waits for its exit, and its removal with autoRemove. ctr is the
+// container if it exists before start: the waits begin before it starts,
+// to see the exit start leads to; a container Run makes reports the exit
+// of that run to waits begun afterwards.
+func (c *cli) attached(ctx context.Context, ctr *container.Container, o attachedStart, start func(container.StartOption) (*container.Container, error)) (*container.Container, int, error) {
 	// Waiting must outlive an interrupt that is forwarded to the
 	// container: its exit then ends the wait.
 	waitParent := ctx
@@ -680,18 +713,23 @@ func (c *cli) startAttached(ctx context.Context, ctr *container.Container, o att
 	}
 	waitCtx, cancel := context.WithCancel(waitParent)
 	defer cancel()
-	exited, waitErr := ctr.Wait(waitCtx, container.WaitNextExit)
-	var removed <-chan container.ExitStatus
-	var removeErr <-chan error
-	if o.autoRemove {
-		removed, removeErr = ctr.Wait(waitCtx, container.WaitRemoved)
+	var exited, removed <-chan container.ExitStatus
+	var waitErr, removeErr <-chan error
+	wait := func(cond container.WaitCondition) {
+		exited, waitErr = ctr.Wait(waitCtx, cond)
+		if o.autoRemove {
+			removed, removeErr = ctr.Wait(waitCtx, container.WaitRemoved)
+		}
+	}
+	if ctr != nil {
+		wait(container.WaitNextExit)
 	}
 
 	restore := func() {}
 	if o.stdin && o.tty {
 		var err error
 		if restore, err = c.rawTerminal(); err != nil {
-			return 0, err
+			return ctr, 0, err
 		}
 	}
 	defer restore()
@@ -700,16 +738,24 @@ func (c *cli) startAttached(ctx context.Context, ctr *container.Container, o att
 	if o.stdin {
 		stdin = c.stdin
 	}
+	var signals *signalProxy
 	if o.sigProxy && !o.tty {
-		p := o.signals
-		if p == nil {
-			p = listenSignals()
+		signals = o.signals
+		if signals == nil {
+			signals = listenSignals()
+			defer signals.stop()
 		}
-		p.forward(ctr)
-		defer p.stop()
 	}
-	if err := ctr.Start(ctx, container.WithStdio(stdin, c.stdout, c.stderr)); err != nil {
-		return 0, err
+	waitAfter := ctr == nil
+	ctr, err := start(container.WithStdio(stdin, c.stdout, c.stderr))
+	if err != nil {
+		return ctr, 0, err
+	}
+	if waitAfter {
+		wait(container.WaitNotRunning)
+	}
+	if signals != nil {
+		signals.forward(ctr)
 	}
 	if o.tty {
 		stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
@@ -722,17 +768,17 @@ func (c *cli) startAttached(ctx context.Context, ctr *container.Container, o att
 		code = s.ExitCode
 	case err := <-waitErr:
 		if cause := context.Cause(waitCtx); cause != nil && waitCtx.Err() != nil {
-			return 0, cause
+			return ctr, 0, cause
 		}
-		return 0, err
+		return ctr, 0, err
 	}
 	restore()
 	if o.autoRemove {
 		select {
 		case <-removed:
 		case err := <-removeErr:
-			return code, err
+			return ctr, code, err
 		}
 	}
-	return code, nil
+	return ctr, code, nil
 }

@@ -53,24 +53,28 @@ A container that cannot run its command exits with 126 (not executable) or
 				signals = listenSignals()
 				defer signals.stop()
 			}
-			ctr, err := c.createContainer(ctx, opts, args[0], args[1:])
-			if err != nil {
-				return runFailure(err)
-			}
-			removeOnFailure := func() {
-				if opts.autoRemove {
+			removeOnFailure := func(ctr *container.Container) {
+				if opts.autoRemove && ctr != nil {
 					_ = ctr.Remove(context.WithoutCancel(ctx), container.RemoveOptions{Force: true, Volumes: true})
 				}
 			}
 			if detach {
+				ctr, err := c.createContainer(ctx, opts, args[0], args[1:])
+				if err != nil {
+					return runFailure(err)
+				}
 				if err := ctr.Start(ctx, container.Detach()); err != nil {
-					removeOnFailure()
+					removeOnFailure(ctr)
 					return runFailure(err)
 				}
 				fmt.Fprintln(c.stdout, ctr.ID())
 				return nil
 			}
-			code, err := c.startAttached(ctx, ctr, attachedStart{
+			cfg, err := opts.newConfig(args[0], args[1:], c.lookupEnv)
+			if err != nil {
+				return runFailure(err)
+			}
+			ctr, code, err := c.runAttached(ctx, cfg, args[0], attachedStart{
 				stdin:      opts.interactive,
 				tty:        opts.tty,
 				sigProxy:   sigProxy,
@@ -78,7 +82,7 @@ A container that cannot run its command exits with 126 (not executable) or
 				signals:    signals,
 			})
 			if err != nil {
-				removeOnFailure()
+				removeOnFailure(ctr)
 				return runFailure(err)
 			}
 			if code != 0 {
