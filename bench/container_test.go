@@ -126,6 +126,28 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportMetric(ms(total.remove), "remove-ms")
 }
 
+// BenchmarkRunCall is BenchmarkRun through Runtime.Run, which starts the
+// container's child while it creates the container, with AutoRemove, as
+// berth run --rm does: Run, then wait until the container is removed.
+func BenchmarkRunCall(b *testing.B) {
+	rt, ctx := benchRuntime(b)
+	for b.Loop() {
+		c, err := rt.Run(ctx, container.Config{Image: "busybox", Cmd: []string{"true"}, NetworkMode: "none", AutoRemove: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		removed, errc := c.Wait(ctx, container.WaitRemoved)
+		select {
+		case st := <-removed:
+			if st.ExitCode != 0 {
+				b.Fatalf("container %s exited %d", c.ShortID(), st.ExitCode)
+			}
+		case err := <-errc:
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRunParallel is BenchmarkRun from GOMAXPROCS goroutines at once
 // on one runtime (-cpu sets how many): ns/op is wall time divided by the
 // containers run, so it falls as containers overlap.
