@@ -171,12 +171,13 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 		cond = WaitNotRunning
 	}
 	// The exit of the run that made c (Run) is known here even if the
-	// container is removed before Wait is called.
+	// container is removed before Wait is called, unless the container
+	// has been started again since.
 	var ran <-chan struct{}
-	if c.ran != nil {
+	st, err := c.state()
+	if c.ran != nil && cond != WaitNextExit && (st == nil || st.StartedAt.Equal(c.ran.startedAt)) {
 		ran = c.ran.done
 	}
-	st, err := c.state()
 	if err != nil && (ran == nil || !errors.Is(err, ErrNotFound)) {
 		errc <- err
 		return out, errc

@@ -398,7 +398,7 @@ func TestRun(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	c, err = rt.Run(ctx, Config{Image: "busybox", Name: "kept", Cmd: sh("exit 2")})
+	c, err = rt.Run(ctx, Config{Image: "busybox", Name: "kept", Cmd: sh("test -f /ran && exit 5; touch /ran; exit 2")})
 	require.NoError(t, err)
 	s, err := c.WaitExit(ctx)
 	require.NoError(t, err)
@@ -406,6 +406,11 @@ func TestRun(t *testing.T) {
 	info, err := c.Inspect(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, StatusExited, info.State.Status)
+	// Started again, the same Container waits for the new run.
+	require.NoError(t, c.Start(ctx))
+	s, err = c.WaitExit(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 5, s.ExitCode, "not the first run's exit")
 
 	_, err = rt.Run(ctx, Config{Image: "nosuchimage", Cmd: sh("true")})
 	require.ErrorIs(t, err, image.ErrNotFound)
@@ -419,6 +424,11 @@ func TestRun(t *testing.T) {
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 	// No child of a failed run is left.
 	require.Eventually(t, func() bool { return len(childrenOf(os.Getpid())) == 0 }, 2*time.Second, 10*time.Millisecond)
+
+	_, err = rt.Run(ctx, Config{Image: "busybox", Name: "not-made", Cmd: sh("true")}, Detach(), WithStdio(nil, &out, nil))
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = rt.Get(ctx, "not-made")
+	require.ErrorIs(t, err, ErrNotFound, "nothing made for options that exclude each other")
 
 	d, err := rt.Run(ctx, Config{Image: "busybox", Cmd: sh("sleep 30")}, Detach())
 	require.NoError(t, err)

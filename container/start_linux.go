@@ -55,8 +55,8 @@ func (c *Container) Start(ctx context.Context, opts ...StartOption) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.detach && (o.stdin != nil || o.stdout != nil || o.stderr != nil) {
-		return fmt.Errorf("start container %s: WithStdio and Detach exclude each other: %w", c.ShortID(), ErrInvalid)
+	if err := o.check(); err != nil {
+		return fmt.Errorf("start container %s: %w", c.ShortID(), err)
 	}
 	if o.detach {
 		return c.rt.monitorStart(ctx, c.id)
@@ -78,6 +78,9 @@ func (r *Runtime) Run(ctx context.Context, cfg Config, opts ...StartOption) (*Co
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if err := o.check(); err != nil {
+		return nil, fmt.Errorf("run container: %w", err)
+	}
 	if o.detach {
 		c, err := r.Create(ctx, cfg)
 		if err != nil {
@@ -85,9 +88,8 @@ func (r *Runtime) Run(ctx context.Context, cfg Config, opts ...StartOption) (*Co
 		}
 		return c, c.Start(ctx, opts...)
 	}
-	if err := validateConfig(cfg); err != nil {
-		return nil, fmt.Errorf("create container: %w", err)
-	}
+	// Bad input is found by Create, after the child started: that costs
+	// a child killed, on a path that is rare.
 	early, err := r.spawn(cfg, false)
 	if err != nil {
 		return nil, fmt.Errorf("run container: %w", err)
@@ -99,6 +101,13 @@ func (r *Runtime) Run(ctx context.Context, cfg Config, opts ...StartOption) (*Co
 	}
 	c.ran, err = r.startLocal(ctx, c.id, o, false, early)
 	return c, err
+}
+
+func (o startOptions) check() error {
+	if o.detach && (o.stdin != nil || o.stdout != nil || o.stderr != nil) {
+		return fmt.Errorf("WithStdio and Detach exclude each other: %w", ErrInvalid)
+	}
+	return nil
 }
 
 // process is a container this program started and watches.
@@ -113,6 +122,7 @@ type process struct {
 	ptyClosed bool
 	outs      []*attachment
 	status    ExitStatus
+	startedAt time.Time
 }
 
 type attachment struct {
@@ -322,6 +332,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	}
 	p.proc = proc
 	startedAt := time.Now().UTC()
+	p.startedAt = startedAt
 	self := selfIdentity()
 	st := &State{
 		Status: StatusRunning, Pid: proc.Pid, PidStart: procStart(proc.Pid), StartedAt: startedAt,
