@@ -143,8 +143,11 @@ func TestTopShowsTheContainersProcesses(t *testing.T) {
 	b := newBerth(t)
 	f := newCtrFixture(t, b)
 	ctr := f.start(container.Config{Name: "topper", Cmd: shScript("sleep 300 & exec sleep 301")})
+	// Until sh has forked and exec'd, top shows "sh -c sleep 300 & exec
+	// sleep 301", which names both sleeps too; wait for the sh to be gone.
 	require.Eventually(t, func() bool {
-		return strings.Count(b.ok(t, "top", "topper").stdout, "sleep 30") == 2
+		out := b.ok(t, "top", "topper").stdout
+		return strings.Contains(out, " sleep 300\n") && strings.Contains(out, " sleep 301\n") && !strings.Contains(out, "sh -c")
 	}, 10*time.Second, 50*time.Millisecond)
 
 	r := b.ok(t, "top", "topper")
