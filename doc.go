@@ -31,9 +31,11 @@
 //   - container runs images as containers from the calling program:
 //     namespaces, the overlay snapshot, Docker's default mounts, seccomp
 //     filter and capabilities, cgroup limits, volumes, json-file logs, TTYs
-//     and exec. The program's own binary is re-executed (sealed) to set a
-//     container up, dispatched from the package's init; detached containers
-//     are watched by one monitor process per root.
+//     and exec. A thread of the program sets the container up and forks its
+//     first process, which execs the command after raw system calls only;
+//     detached containers are watched by one monitor process per root, the
+//     program's own binary re-executed (sealed), dispatched from the
+//     package's init.
 //   - examples/berth is a docker-compatible command line built only on the
 //     public packages. It is both a usable tool and the reference example of
 //     embedding berth.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -363,32 +362,3 @@ func forkExecInThread(mnt int, files [3]*os.File, cg *cgroup.Cgroup, spec *child
 	}
 	return os.FindProcess(pid)
 }
-
-// onThrowawayThread runs fn on an OS thread of its own that Go ends
-// afterwards: fn may change the thread's namespaces, cgroup, credentials
-// and seccomp filter. It returns when fn has returned.
-//
-// A goroutine that exits locked ends its thread, except on the main
-// thread, which Go cannot end and parks instead, for ever: with exec's
-// changes, that left the program's main thread in the container's cgroup
-// and kept the cgroup from being deleted. So a goroutine that finds
-// itself on the main thread keeps it (so that it is not chosen again),
-// tries again from another goroutine, and gives the main thread back.
-func onThrowawayThread(fn func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread() // unlocked only on the main thread, untouched
-		if onMainThread() {
-			onThrowawayThread(fn)
-			runtime.UnlockOSThread()
-			return
-		}
-		fn() // the goroutine ends locked: Go ends the thread
-	}()
-	<-done
-}
-
-// onMainThread reports whether the caller runs on the program's main
-// thread. A variable, so that tests take the main thread's way.
-var onMainThread = func() bool { return unix.Gettid() == unix.Getpid() }

@@ -123,6 +123,9 @@ type process struct {
 	outs      []*attachment
 	status    ExitStatus
 	startedAt time.Time
+	// release, when set, lets the thread that forked the process end
+	// (forkingThread): closed once the process has exited.
+	release chan struct{}
 }
 
 type attachment struct {
@@ -305,10 +308,9 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		}
 		_ = logw.Close()
 	}
-	pc := sp.pc
 	cg, err := cgroup.New(cgroupPath(c.id), cgroupResources(cfg.Resources))
 	if err != nil {
-		pc.abort()
+		sp.abortChild()
 		closeOutputs()
 		return nil, fmt.Errorf("%w: cgroup: %w", ErrSetup, err)
 	}
@@ -320,17 +322,20 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	}()
 	spec, err := r.initSpec(c, rec, caps, sp.console, !detached)
 	if err != nil {
-		pc.abort()
+		sp.abortChild()
 		closeOutputs()
 		return nil, err
 	}
 	spec.Process.CgroupFiles = cg.ProcsPaths()
-	proc, err := pc.run(spec)
+	proc, err := sp.run(r, spec)
 	if err != nil {
 		closeOutputs()
 		return nil, err
 	}
 	p.proc = proc
+	if sp.ft != nil {
+		p.release = sp.ft.release
+	}
 	startedAt := time.Now().UTC()
 	p.startedAt = startedAt
 	self := selfIdentity()
@@ -373,6 +378,9 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 // watch waits for a container's first process to exit and records it.
 func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup, st *State, copiers *sync.WaitGroup, closeOutputs func()) {
 	ps, _ := waitExit(p.proc)
+	if p.release != nil {
+		close(p.release) // the thread that forked it may end
+	}
 	// The rest of the pid namespace dies with its first process; a pty
 	// master reads EIO once the last holder of the terminal is gone.
 	_ = cg.Kill(cgroup.SpareOwnPidNamespace())
@@ -426,12 +434,16 @@ func exitCode(ps *os.ProcessState) int {
 // spawned is a container's child started before its spec is ready, with
 // the standard streams it was given: a pseudo-terminal, or pipes.
 type spawned struct {
-	pc        *pendingChild
-	childEnds []io.Closer // the child's ends, closed here once it has them
-	outputs   []stream
-	pty       *os.File
-	stdin     io.WriteCloser
-	console   string
+	ft            *forkingThread // or, through the re-executed child, pc
+	ftUsed        bool           // ft has its spec, or gave up
+	pc            *pendingChild
+	files         [3]*os.File // the child's standard streams
+	dieWithParent bool
+	childEnds     []io.Closer // the child's ends, closed here once it has them
+	outputs       []stream
+	pty           *os.File
+	stdin         io.WriteCloser
+	console       string
 }
 
 type stream struct {
@@ -489,8 +501,58 @@ func (r *Runtime) spawn(cfg Config, detached bool) (sp *spawned, err error) {
 			childFiles[0] = null
 		}
 	}
-	sp.pc, err = r.startChild(childFiles, child.RoleInit, !detached, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET)
+	sp.files, sp.dieWithParent = childFiles, !detached
+	if forkInit {
+		sp.ft = startForkingThread(childFiles)
+		return sp, nil
+	}
+	sp.pc, err = sp.startChild(r)
 	return sp, err
+}
+
+// startChild starts the re-executed child on sp's streams.
+func (sp *spawned) startChild(r *Runtime) (*pendingChild, error) {
+	return r.startChild(sp.files, child.RoleInit, sp.dieWithParent, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET)
+}
+
+// run gives the child its spec and returns its process once it has exec'd
+// the command, or its *ExitError.
+func (sp *spawned) run(r *Runtime, spec *child.Init) (*os.Process, error) {
+	if sp.ft == nil {
+		return sp.pc.run(spec)
+	}
+	res := sp.ft.start(spec)
+	sp.ftUsed = true
+	if res.fallback {
+		pc, err := sp.startChild(r)
+		if err != nil {
+			return nil, err
+		}
+		return pc.run(spec)
+	}
+	if ce := (*child.Error)(nil); errors.As(res.err, &ce) {
+		return nil, exitErrorOf(ce)
+	} else if res.err != nil {
+		return nil, res.err
+	}
+	proc, err := os.FindProcess(res.pid)
+	if err != nil {
+		_ = unix.Kill(res.pid, unix.SIGKILL)
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	return proc, nil
+}
+
+// abortChild gives the child up before run.
+func (sp *spawned) abortChild() {
+	if sp.ft != nil && !sp.ftUsed {
+		sp.ft.abort()
+		sp.ftUsed = true
+	}
+	if sp.pc != nil {
+		sp.pc.abort()
+		sp.pc = nil
+	}
 }
 
 func (sp *spawned) closeChildEnds() {
@@ -511,9 +573,7 @@ func (sp *spawned) closeOurEnds() {
 
 // abort kills the child and closes the streams.
 func (sp *spawned) abort() {
-	if sp.pc != nil {
-		sp.pc.abort()
-	}
+	sp.abortChild()
 	sp.closeChildEnds()
 	sp.closeOurEnds()
 }

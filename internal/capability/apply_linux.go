@@ -25,17 +25,9 @@ import (
 // Names are checked before anything changes: an unknown one gives an error
 // wrapping ErrUnknownCapability and leaves the thread as it was.
 func Apply(caps []string) error {
-	var want [2]uint32
-	for _, capName := range caps {
-		c, err := lookup(capName)
-		if err != nil {
-			return fmt.Errorf("apply capabilities: %w", err)
-		}
-		want[c/32] |= 1 << (c % 32)
-	}
-	last, err := mobycap.LastCap()
+	want, last, err := Mask(caps)
 	if err != nil {
-		return fmt.Errorf("apply capabilities: %w", err)
+		return err
 	}
 
 	// Pid 0 in the header means the calling thread.
@@ -51,7 +43,7 @@ func Apply(caps []string) error {
 		return fmt.Errorf("apply capabilities: raise effective set: %w", err)
 	}
 
-	for c := mobycap.Cap(0); c <= last; c++ {
+	for c := mobycap.Cap(0); c <= mobycap.Cap(last); c++ {
 		if want[c/32]&(1<<(c%32)) != 0 {
 			continue
 		}
@@ -80,4 +72,23 @@ func Apply(caps []string) error {
 		return fmt.Errorf("apply capabilities: capset: %w", err)
 	}
 	return nil
+}
+
+// Mask returns caps as the two 32-bit words of a capability set (what
+// capset takes) and the highest capability the kernel knows, for code
+// that applies them with raw system calls (a forked child before execve).
+// An unknown name gives an error wrapping ErrUnknownCapability.
+func Mask(caps []string) (want [2]uint32, last uint, err error) {
+	for _, capName := range caps {
+		c, err := lookup(capName)
+		if err != nil {
+			return want, 0, fmt.Errorf("apply capabilities: %w", err)
+		}
+		want[c/32] |= 1 << (c % 32)
+	}
+	l, err := mobycap.LastCap()
+	if err != nil {
+		return want, 0, fmt.Errorf("apply capabilities: %w", err)
+	}
+	return want, uint(l), nil
 }

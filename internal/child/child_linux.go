@@ -101,7 +101,7 @@ func run(joining bool) {
 		if err := OpenCgroupFiles(&spec.Process); err != nil {
 			fail(125, err)
 		}
-		if err := setupRoot(&spec); err != nil {
+		if err := setupRoot(&spec, false); err != nil {
 			fail(125, err)
 		}
 		proc = spec.Process
@@ -125,8 +125,12 @@ func joinMountNamespace() error {
 }
 
 // setupRoot builds the container's filesystem and enters it: runs in the
-// re-executed child, on its locked main thread, in the new namespaces.
-func setupRoot(s *Init) error {
+// re-executed child, on its locked main thread, in the new namespaces. For
+// StartInit (forked) it runs on the calling thread, which is not in the new
+// pid namespace: /proc is only created, and what lies on it (the masked and
+// read-only paths), as well as a read-only root, is left to the forked
+// process (see forkArgs).
+func setupRoot(s *Init, forked bool) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -145,6 +149,9 @@ func setupRoot(s *Init) error {
 		}
 	}
 	for _, m := range s.Mounts {
+		if forked && m.FSType == "proc" {
+			m.FSType, m.Flags, m.Data = "", 0, "" // the directory only
+		}
 		if err := applyMount(s.Rootfs, m); err != nil {
 			return err
 		}
@@ -164,6 +171,12 @@ func setupRoot(s *Init) error {
 	if err := pivotRoot(s.Rootfs); err != nil {
 		return err
 	}
+	if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+		return fmt.Errorf("set hostname: %w", err)
+	}
+	if forked {
+		return nil
+	}
 	for _, p := range s.Masked {
 		if err := maskPath(p); err != nil {
 			return err
@@ -178,9 +191,6 @@ func setupRoot(s *Init) error {
 		if err := unix.Mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
 			return fmt.Errorf("read-only root filesystem: %w", err)
 		}
-	}
-	if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
-		return fmt.Errorf("set hostname: %w", err)
 	}
 	return nil
 }
@@ -208,6 +218,9 @@ func applyMount(rootfs string, m Mount) error {
 		return fmt.Errorf("mount %s: %w", m.Target, err)
 	}
 	flags := m.Flags
+	if m.FSType == "" && flags&unix.MS_BIND == 0 {
+		return nil // a mount point only
+	}
 	if flags&unix.MS_BIND != 0 {
 		if err := unix.Mount(m.Source, target, "", flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 			return fmt.Errorf("mount %s on %s: %w", m.Source, m.Target, err)
@@ -310,27 +323,8 @@ func execError(name string, err error) (int, error) {
 // environment. Only system calls follow the cgroup join: in the cgroup a
 // pids limit may forbid the runtime another thread.
 func prepare(p *Process) (path string, env []string, code int, err error) {
-	root, err := os.OpenRoot("/")
+	u, path, env, code, err := resolve(p)
 	if err != nil {
-		return "", nil, 125, err
-	}
-	u, err := userspec.Resolve(root, p.User, p.Groups)
-	_ = root.Close()
-	if err != nil {
-		return "", nil, 125, err
-	}
-	env = p.Env
-	if !hasEnv(env, "HOME") {
-		home := u.Home
-		if home == "" {
-			home = "/"
-		}
-		env = append(env, "HOME="+home)
-	}
-	if err := os.MkdirAll(p.Cwd, 0o755); err != nil {
-		return "", nil, 125, fmt.Errorf("create working directory %s: %w", p.Cwd, err)
-	}
-	if path, code, err = lookPath(p.Args[0], env); err != nil {
 		return "", nil, code, err
 	}
 	if p.NoNewPrivs {
@@ -378,6 +372,36 @@ func prepare(p *Process) (path string, env []string, code int, err error) {
 		return "", nil, 125, fmt.Errorf("capabilities: %w", err)
 	}
 	return path, env, 0, nil
+}
+
+// resolve finds, inside the container's root, what p's process is to be
+// before anything changes: its user, its environment (HOME added), its
+// working directory (created) and its command's path.
+func resolve(p *Process) (u userspec.User, path string, env []string, code int, err error) {
+	root, err := os.OpenRoot("/")
+	if err != nil {
+		return u, "", nil, 125, err
+	}
+	u, err = userspec.Resolve(root, p.User, p.Groups)
+	_ = root.Close()
+	if err != nil {
+		return u, "", nil, 125, err
+	}
+	env = p.Env
+	if !hasEnv(env, "HOME") {
+		home := u.Home
+		if home == "" {
+			home = "/"
+		}
+		env = append(env, "HOME="+home)
+	}
+	if err := os.MkdirAll(p.Cwd, 0o755); err != nil {
+		return u, "", nil, 125, fmt.Errorf("create working directory %s: %w", p.Cwd, err)
+	}
+	if path, code, err = lookPath(p.Args[0], env); err != nil {
+		return u, "", nil, code, err
+	}
+	return u, path, env, 0, nil
 }
 
 // setUser switches the calling thread (only: raw system calls) to u. The

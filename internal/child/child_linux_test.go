@@ -66,3 +66,10 @@ func TestChildImportsStaySmall(t *testing.T) {
 		}
 	}
 }
+
+func TestForkableRefusesMountsOnProc(t *testing.T) {
+	proc := Mount{Source: "proc", Target: "/proc", FSType: "proc"}
+	assert.True(t, Forkable(&Init{Mounts: []Mount{proc, {Source: "tmpfs", Target: "/process", FSType: "tmpfs"}}}))
+	assert.False(t, Forkable(&Init{Mounts: []Mount{proc, {Source: "tmpfs", Target: "/proc/driver", FSType: "tmpfs"}}}))
+	assert.False(t, Forkable(&Init{Mounts: []Mount{proc, {Source: "/srv", Target: "/proc", Flags: 4096}}}))
+}

@@ -1,9 +1,14 @@
-// Package child is the part of a container that runs in the re-executed
-// binary: the container's first process before it execs the user's
-// command ("init"), and a process joining a running container ("exec").
-// Package container starts the embedding binary again with EnvRole set;
-// this package's init function sees it, does the work and execs the
-// command, and the embedding program's own main never runs.
+// Package child is the part of a container's process before it execs the
+// user's command: the container's first process ("init") and a process
+// joining a running container ("exec").
+//
+// Most starts need no second Go runtime. StartInit sets the container up
+// on a thread of the calling program and forks a process that makes raw
+// system calls only (fork_linux.go); ForkExec starts an exec'd process
+// from a thread that joined the container. Otherwise package container
+// starts the embedding binary again with EnvRole set; this package's init
+// function sees it, does the work and execs the command, and the embedding
+// program's own main never runs.
 //
 // # Why a package of its own
 //
