@@ -58,6 +58,9 @@
 //     /etc/resolv.conf kept per container, then volumes, bind mounts and
 //     tmpfs — pivots into it, sets the hostname and resolves the user (in
 //     the image's own /etc/passwd and /etc/group) and the command.
+//     Meanwhile the caller makes the container's cgroup and hands the
+//     thread its files, open, just before the fork; while it waits for the
+//     spec, the thread compiles the seccomp filter.
 //   - It then forks, into a new pid namespace. The forked process runs no
 //     Go beyond raw system calls on values prepared before the fork, as
 //     package syscall's own forked child does: it mounts /proc (only a

@@ -19,11 +19,20 @@ var forkInit = true
 // forkingThread is a thread on its way to start a container's first
 // process with child.StartInit. It leaves this program's namespaces as
 // soon as it starts, while the container is still being prepared, and
-// then waits for the spec.
+// then waits for the spec, and later for the cgroup.
 type forkingThread struct {
 	specs   chan *child.Init // the spec; closed to give up
-	result  chan forkResult
+	cgroups chan cgroupFDs   // after the spec: the cgroup files, open
+	results chan forkResult
 	release chan struct{} // closed once the process has exited
+	warm    func()        // work for the wait: compiling the seccomp filter
+}
+
+// cgroupFDs are a cgroup's files (tasks or cgroup.procs) opened for the
+// process to join, or why there are none.
+type cgroupFDs struct {
+	fds []int
+	err error
 }
 
 type forkResult struct {
@@ -33,9 +42,12 @@ type forkResult struct {
 }
 
 // startForkingThread starts the thread for a process with files as its
-// standard streams. The files must stay open until start returns.
-func startForkingThread(files [3]*os.File) *forkingThread {
-	ft := &forkingThread{specs: make(chan *child.Init, 1), result: make(chan forkResult, 1), release: make(chan struct{})}
+// standard streams. The files must stay open until result returns.
+func startForkingThread(files [3]*os.File, warm func()) *forkingThread {
+	ft := &forkingThread{
+		specs: make(chan *child.Init, 1), cgroups: make(chan cgroupFDs, 1), results: make(chan forkResult, 1),
+		release: make(chan struct{}), warm: warm,
+	}
 	var fds [3]int
 	for i, f := range files {
 		fds[i] = int(f.Fd())
@@ -49,33 +61,97 @@ func startForkingThread(files [3]*os.File) *forkingThread {
 // the process, whose signal fires when the thread that forked it ends, so
 // it waits for release; else it ends, and Go discards it, at once.
 func (ft *forkingThread) run(stdio [3]int, ctty bool) {
+	back := hostNamespaces()
+	defer back.close()
 	err := unix.Unshare(unix.CLONE_FS | unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWNET)
+	if ft.warm != nil {
+		ft.warm()
+	}
 	spec, ok := <-ft.specs
-	switch {
-	case !ok:
-		return
-	case err != nil:
-		ft.result <- forkResult{err: fmt.Errorf("%w: new namespaces: %w", ErrSetup, err)}
-		return
-	case !child.Forkable(spec):
-		ft.result <- forkResult{fallback: true}
+	if !ok {
 		return
 	}
-	pid, err := child.StartInit(spec, stdio, ctty)
-	ft.result <- forkResult{pid: pid, err: err}
-	if err == nil && spec.Process.DieWithParent {
+	var res forkResult
+	switch {
+	case err != nil:
+		res.err = fmt.Errorf("%w: new namespaces: %w", ErrSetup, err)
+	case !child.Forkable(spec):
+		res.fallback = true
+	default:
+		res.pid, res.err = child.StartInit(spec, stdio, ctty, func() ([]int, error) {
+			c := <-ft.cgroups
+			return c.fds, c.err
+		})
+		// Back in this program's namespaces, the thread no longer holds
+		// the container's: its mounts go with its last process, as they
+		// would without it.
+		back.enter()
+	}
+	ft.results <- res
+	if res.err == nil && !res.fallback && spec.Process.DieWithParent {
 		<-ft.release
 	}
 }
 
-// start hands the thread spec and returns its outcome.
-func (ft *forkingThread) start(spec *child.Init) forkResult {
-	ft.specs <- spec
-	return <-ft.result
+// begin hands the thread the spec; then giveCgroups, then result.
+func (ft *forkingThread) begin(spec *child.Init) { ft.specs <- spec }
+
+// abort gives up instead of begin.
+func (ft *forkingThread) abort() { close(ft.specs) }
+
+func (ft *forkingThread) giveCgroups(c cgroupFDs) { ft.cgroups <- c }
+
+// result waits for the thread's outcome. The cgroup files it did not take
+// are closed.
+func (ft *forkingThread) result() forkResult {
+	res := <-ft.results
+	select {
+	case c := <-ft.cgroups:
+		for _, fd := range c.fds {
+			_ = unix.Close(fd)
+		}
+	default:
+	}
+	return res
 }
 
-// abort gives up before start.
-func (ft *forkingThread) abort() { close(ft.specs) }
+// namespaceFDs are a thread's namespaces, to return to.
+type namespaceFDs []struct {
+	fd   int
+	kind int
+}
+
+// hostNamespaces opens the calling thread's mount, uts, ipc and network
+// namespaces; one it cannot open is not returned to.
+func hostNamespaces() namespaceFDs {
+	var ns namespaceFDs
+	for _, k := range []struct {
+		name string
+		kind int
+	}{{"mnt", unix.CLONE_NEWNS}, {"uts", unix.CLONE_NEWUTS}, {"ipc", unix.CLONE_NEWIPC}, {"net", unix.CLONE_NEWNET}} {
+		fd, err := unix.Open("/proc/thread-self/ns/"+k.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			ns = append(ns, struct {
+				fd   int
+				kind int
+			}{fd, k.kind})
+		}
+	}
+	return ns
+}
+
+// enter joins the namespaces again, as far as it can.
+func (ns namespaceFDs) enter() {
+	for _, n := range ns {
+		_ = unix.Setns(n.fd, n.kind)
+	}
+}
+
+func (ns namespaceFDs) close() {
+	for _, n := range ns {
+		_ = unix.Close(n.fd)
+	}
+}
 
 // goThrowaway runs fn on an OS thread of its own that Go ends afterwards:
 // fn may change the thread's namespaces, cgroup, credentials and seccomp

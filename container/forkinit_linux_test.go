@@ -1,9 +1,13 @@
 package container
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/berth-dev/berth/internal/cgroup"
 )
 
 // A container's first process starts from a thread of this program
@@ -36,4 +40,23 @@ func TestMountOnProcTakesTheChild(t *testing.T) {
 	})
 	assert.Equal(t, 0, code, errOut)
 	assert.Equal(t, "tmpfs\n1\n", out)
+}
+
+// A cgroup that cannot be made fails the start after the thread has the
+// spec: the container is left as it was (testRuntime checks that nothing
+// leaks).
+func TestCgroupFailureAfterTheSpec(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	saved := newCgroup
+	newCgroup = func(string, cgroup.Resources) (*cgroup.Cgroup, error) { return nil, errors.New("no cgroup today") }
+	t.Cleanup(func() { newCgroup = saved })
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"true"}})
+	require.NoError(t, err)
+	err = c.Start(ctx)
+	require.ErrorIs(t, err, ErrSetup)
+	info, err := c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, StatusCreated, info.State.Status)
+	assert.Zero(t, info.State.Pid)
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }

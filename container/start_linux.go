@@ -210,6 +210,10 @@ func onForkerThread(fn func()) {
 
 func cgroupPath(id string) string { return "/berth/" + id }
 
+// newCgroup makes a container's cgroup. A variable, so that tests can
+// make it fail.
+var newCgroup = cgroup.New
+
 // startLocal starts the container as a child of this program and returns
 // its process. detached is set in the monitor: the container then does not
 // die with its parent. early, a child Run started, is used up whatever the
@@ -308,9 +312,17 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		}
 		_ = logw.Close()
 	}
-	cg, err := cgroup.New(cgroupPath(c.id), cgroupResources(cfg.Resources))
+	spec, err := r.initSpec(c, rec, caps, sp.console, !detached)
 	if err != nil {
 		sp.abortChild()
+		closeOutputs()
+		return nil, err
+	}
+	// The forking thread builds the root while the cgroup is made.
+	sp.begin(spec)
+	cg, err := newCgroup(cgroupPath(c.id), cgroupResources(cfg.Resources))
+	if err != nil {
+		sp.cgroupFailed(err)
 		closeOutputs()
 		return nil, fmt.Errorf("%w: cgroup: %w", ErrSetup, err)
 	}
@@ -320,14 +332,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 			_ = cg.Delete()
 		}
 	}()
-	spec, err := r.initSpec(c, rec, caps, sp.console, !detached)
-	if err != nil {
-		sp.abortChild()
-		closeOutputs()
-		return nil, err
-	}
-	spec.Process.CgroupFiles = cg.ProcsPaths()
-	proc, err := sp.run(r, spec)
+	proc, err := sp.run(r, spec, cg.ProcsPaths())
 	if err != nil {
 		closeOutputs()
 		return nil, err
@@ -503,7 +508,11 @@ func (r *Runtime) spawn(cfg Config, detached bool) (sp *spawned, err error) {
 	}
 	sp.files, sp.dieWithParent = childFiles, !detached
 	if forkInit {
-		sp.ft = startForkingThread(childFiles)
+		var warm func()
+		if caps, err := capabilities(cfg); err == nil && !cfg.Privileged {
+			warm = func() { _, _ = seccompFilter(caps) }
+		}
+		sp.ft = startForkingThread(childFiles, warm)
 		return sp, nil
 	}
 	sp.pc, err = sp.startChild(r)
@@ -515,15 +524,40 @@ func (sp *spawned) startChild(r *Runtime) (*pendingChild, error) {
 	return r.startChild(sp.files, child.RoleInit, sp.dieWithParent, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWUTS|unix.CLONE_NEWIPC|unix.CLONE_NEWNET)
 }
 
-// run gives the child its spec and returns its process once it has exec'd
-// the command, or its *ExitError.
-func (sp *spawned) run(r *Runtime, spec *child.Init) (*os.Process, error) {
+// begin gives the forking thread spec, to build the root with before
+// the cgroup exists.
+func (sp *spawned) begin(spec *child.Init) {
+	if sp.ft != nil && !sp.ftUsed {
+		sp.ft.begin(spec)
+		sp.ftUsed = true
+	}
+}
+
+// cgroupFailed gives up the child after begin, when the cgroup could not
+// be made.
+func (sp *spawned) cgroupFailed(err error) {
+	if sp.ft != nil {
+		sp.ft.giveCgroups(cgroupFDs{err: err})
+		sp.ft.result()
+	}
+	sp.abortChild()
+}
+
+// run has the child join the cgroup whose files (tasks or cgroup.procs)
+// are cgroupFiles and returns its process once it has exec'd the command,
+// or its *ExitError.
+func (sp *spawned) run(r *Runtime, spec *child.Init, cgroupFiles []string) (*os.Process, error) {
 	if sp.ft == nil {
+		spec.Process.CgroupFiles = cgroupFiles
 		return sp.pc.run(spec)
 	}
-	res := sp.ft.start(spec)
-	sp.ftUsed = true
+	sp.begin(spec)
+	p := child.Process{CgroupFiles: cgroupFiles}
+	err := child.OpenCgroupFiles(&p)
+	sp.ft.giveCgroups(cgroupFDs{fds: p.CgroupFDs, err: err})
+	res := sp.ft.result()
 	if res.fallback {
+		spec.Process.CgroupFiles = cgroupFiles
 		pc, err := sp.startChild(r)
 		if err != nil {
 			return nil, err
@@ -738,23 +772,30 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 }
 
 // seccompFilters caches Docker's default filter compiled for a set of
-// capabilities (the key: the set, in capabilities' order).
+// capabilities (the key: the set, in capabilities' order), as
+// *compiledFilter: a start that finds one being compiled waits for it.
 var seccompFilters sync.Map
+
+type compiledFilter struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
 
 // seccompFilter returns Docker's default seccomp filter for a process
 // with caps, compiled and encoded for the child (seccomp.Encode).
 func seccompFilter(caps []string) ([]byte, error) {
-	key := strings.Join(caps, ",")
-	if b, ok := seccompFilters.Load(key); ok {
-		return b.([]byte), nil
-	}
-	filter, err := seccomp.Default().Compile(runtime.GOARCH, caps)
-	if err != nil {
-		return nil, fmt.Errorf("%w: seccomp: %w", ErrSetup, err)
-	}
-	b := seccomp.Encode(filter)
-	seccompFilters.Store(key, b)
-	return b, nil
+	v, _ := seccompFilters.LoadOrStore(strings.Join(caps, ","), &compiledFilter{})
+	f := v.(*compiledFilter)
+	f.once.Do(func() {
+		filter, err := seccomp.Default().Compile(runtime.GOARCH, caps)
+		if err != nil {
+			f.err = fmt.Errorf("%w: seccomp: %w", ErrSetup, err)
+			return
+		}
+		f.b = seccomp.Encode(filter)
+	})
+	return f.b, f.err
 }
 
 func cgroupNSAvailable() bool {

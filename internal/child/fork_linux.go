@@ -63,19 +63,12 @@ func Forkable(s *Init) bool {
 // the caller keeps it until the process has exited.
 //
 // stdio are the descriptors of the process's standard streams; ctty makes
-// stdin its controlling terminal. A failure is an *Error with Docker's
-// exit code.
-func StartInit(s *Init, stdio [3]int, ctty bool) (int, error) {
+// stdin its controlling terminal. cgroupFDs, called just before the fork,
+// gives the cgroup files (tasks or cgroup.procs, open for writing) for the
+// process to join: the caller makes the cgroup meanwhile. StartInit closes
+// them. A failure is an *Error with Docker's exit code.
+func StartInit(s *Init, stdio [3]int, ctty bool, cgroupFDs func() ([]int, error)) (int, error) {
 	p := &s.Process
-	if err := OpenCgroupFiles(p); err != nil {
-		return 0, newError(125, err)
-	}
-	defer func() {
-		for _, fd := range p.CgroupFDs {
-			_ = unix.Close(fd)
-		}
-		p.CgroupFDs = nil
-	}()
 	a, err := newForkArgs(s, stdio, ctty)
 	if err != nil {
 		return 0, newError(125, err)
@@ -91,6 +84,16 @@ func StartInit(s *Init, stdio [3]int, ctty bool) (int, error) {
 	if err := a.setCommand(path, p.Args, env, p.Cwd); err != nil {
 		return 0, newError(125, err)
 	}
+	fds, err := cgroupFDs()
+	defer func() {
+		for _, fd := range fds {
+			_ = unix.Close(fd)
+		}
+	}()
+	if err != nil {
+		return 0, newError(125, fmt.Errorf("join cgroup: %w", err))
+	}
+	a.cgroupFDs = fds
 	return a.start(p.Args[0])
 }
 
@@ -149,7 +152,7 @@ type forkArgs struct {
 // runs before the pivot, with the host's /proc in sight.
 func newForkArgs(s *Init, stdio [3]int, ctty bool) (*forkArgs, error) {
 	p := &s.Process
-	a := &forkArgs{stdio: stdio, ctty: ctty, cgroupFDs: p.CgroupFDs, cgroupNS: p.CgroupNS, noNewPrivs: p.NoNewPrivs, readonlyRoot: s.ReadonlyRootfs}
+	a := &forkArgs{stdio: stdio, ctty: ctty, cgroupNS: p.CgroupNS, noNewPrivs: p.NoNewPrivs, readonlyRoot: s.ReadonlyRootfs}
 	for _, m := range s.Mounts {
 		if m.FSType == "proc" {
 			a.proc = m
