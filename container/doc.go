@@ -61,9 +61,11 @@
 //     Meanwhile the caller makes the container's cgroup and hands the
 //     thread its files, open, just before the fork; while it waits for the
 //     spec, the thread compiles the seccomp filter.
-//   - It then forks, into a new pid namespace. The forked process runs no
-//     Go beyond raw system calls on values prepared before the fork, as
-//     package syscall's own forked child does: it mounts /proc (only a
+//   - It then forks, into a new pid namespace: a vfork on amd64 and
+//     arm64, as package syscall's, so that no page of the program is
+//     copied or write-protected. The forked process runs no Go beyond
+//     raw system calls on values prepared before the fork, as package
+//     syscall's own forked child does: it mounts /proc (only a
 //     process in the pid namespace can mount its /proc), masks Docker's
 //     masked paths and makes its read-only paths read-only, moves itself
 //     into its cgroup and a new cgroup namespace, installs Docker's default

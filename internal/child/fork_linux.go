@@ -306,17 +306,20 @@ func readFull(fd int, b []byte) (int, error) {
 }
 
 // fork clones the process into a new pid namespace; the child does the
-// rest and execs. The child is a copy of this process with one thread,
-// running on a copy of this goroutine's stack: it calls no Go function
-// that is not nosplit (the runtime makes a stack check fatal there),
-// allocates nothing and writes no pointer to the heap.
+// rest and execs. Where rawClone is assembly it is a vfork, as package
+// syscall's: the child shares this process's memory and runs on this
+// goroutine's stack while this thread waits for its exec or exit, so it
+// may overwrite this frame's variables (the parent uses none of them
+// after the clone) but must write nothing else. Either way it calls no Go
+// function that is not nosplit (the runtime makes a stack check fatal
+// there) and allocates nothing.
 //
 //go:norace
 //go:nocheckptr
 //go:noinline
 func (a *forkArgs) fork() (pid int, errno syscall.Errno) {
 	var (
-		r1     uintptr
+		r1, e  uintptr
 		err1   syscall.Errno
 		i      int
 		c      uint
@@ -327,7 +330,8 @@ func (a *forkArgs) fork() (pid int, errno syscall.Errno) {
 	)
 	syscall.ForkLock.Lock()
 	beforeFork()
-	r1, _, err1 = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD)|unix.CLONE_NEWPID, 0, 0, 0, 0, 0)
+	r1, e = rawClone(uintptr(syscall.SIGCHLD) | unix.CLONE_NEWPID | vforkFlags)
+	err1 = syscall.Errno(e)
 	if err1 != 0 || r1 != 0 {
 		afterFork()
 		syscall.ForkLock.Unlock()
