@@ -154,6 +154,9 @@ func (r *Runtime) reconcile(ctx context.Context, id string) error {
 
 // removeCgroup kills what is left in a container's cgroup and deletes it.
 func removeCgroup(id string) {
+	if ok, err := cgroup.Exists(cgroupPath(id)); err == nil && !ok {
+		return // a stat per hierarchy, where Load reads the mount table
+	}
 	cg, err := cgroup.Load(cgroupPath(id))
 	if err != nil {
 		return

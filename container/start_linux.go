@@ -389,13 +389,19 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	// The rest of the pid namespace dies with its first process; a pty
 	// master reads EIO once the last holder of the terminal is gone.
 	_ = cg.Kill(cgroup.SpareOwnPidNamespace())
+	oom, _ := cg.OOMKilled()
+	// An auto-removed container's group goes now, beside the record of
+	// the exit, and Remove, which follows, finds it gone.
+	var cgroupGone sync.WaitGroup
+	if rec.Config.AutoRemove {
+		cgroupGone.Go(func() { deleteCgroup(cg) })
+	}
 	if p.pty != nil {
 		_ = p.pty.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	}
 	copiers.Wait()
 	closeOutputs()
-	oom, _ := cg.OOMKilled()
-	if !rec.Config.AutoRemove { // else Remove deletes it, beside the rest
+	if !rec.Config.AutoRemove {
 		deleteCgroup(cg)
 	}
 	code := exitCode(ps)
@@ -422,6 +428,7 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	p.mu.Unlock()
 	close(p.done)
 	if rec.Config.AutoRemove {
+		cgroupGone.Wait()
 		_ = c.Remove(ctx, RemoveOptions{Volumes: true})
 	}
 }

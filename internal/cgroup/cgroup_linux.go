@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -163,7 +164,7 @@ func killPids(pids []int) error {
 // memory.events (v2). A group without the file has no memory controller
 // and so no memory limit to be killed by.
 func readOOMKill(file string) (bool, error) {
-	f, err := os.Open(file)
+	b, err := readControl(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, derr := os.Stat(filepath.Dir(file)); errors.Is(derr, fs.ErrNotExist) {
 			return false, fmt.Errorf("%w: %w", ErrNotFound, derr)
@@ -173,8 +174,7 @@ func readOOMKill(file string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
-	kv, err := parseFlatKeyed(f)
+	kv, err := parseFlatKeyed(bytes.NewReader(b))
 	if err != nil {
 		return false, fmt.Errorf("parse %s: %w", file, err)
 	}
@@ -233,9 +233,10 @@ func removeDir(dir string) error {
 // readProcs appends the pids in dir's cgroup.procs and in those of the
 // groups below it. A directory that vanishes meanwhile has none. (It
 // lists directories with getdents alone, where filepath.Walk would stat
-// each of the dozens of control files.)
+// each of the dozens of control files, and only when the directory's link
+// count, 2 and one per directory below it, says there are any.)
 func readProcs(dir string, pids []int) ([]int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	b, err := readControl(filepath.Join(dir, "cgroup.procs"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return pids, nil
 	}
@@ -248,6 +249,15 @@ func readProcs(dir string, pids []int) ([]int, error) {
 			return nil, fmt.Errorf("parse %s/cgroup.procs: %w", dir, err)
 		}
 		pids = append(pids, pid)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); errors.Is(err, unix.ENOENT) {
+		return pids, nil
+	} else if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: dir, Err: err}
+	}
+	if st.Nlink <= 2 {
+		return pids, nil
 	}
 	children, err := childDirs(dir)
 	if err != nil {
@@ -267,4 +277,33 @@ func existsDir(dir string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// readControl reads a control file whole with one system call to open it,
+// one per read and one to close it: os.ReadFile's stat and attempt to
+// register the file with the poller cost more than a small file's read,
+// and a container's start and removal read dozens.
+func readControl(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	b := make([]byte, 0, 512)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, cap(b))
+		}
+		n, err := unix.Read(fd, b[len(b):cap(b)])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+	}
 }

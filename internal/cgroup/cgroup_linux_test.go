@@ -463,6 +463,26 @@ func TestKill(t *testing.T) {
 	require.NoError(t, c.Kill(), "killing an empty group")
 }
 
+// A group below the container's (made inside it, with a cgroup namespace
+// and the hierarchy mounted) is found by the directory's link count.
+func TestKillReachesGroupsBelow(t *testing.T) {
+	parent := testParent(t)
+	c := newGroup(t, parent, Resources{})
+	sub, err := New(parent+"/c/below", Resources{})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, sub.Delete()) })
+	sh := startShell(t, `sleep 60 & wait`)
+	require.NoError(t, sub.Add(sh.pid()))
+	sh.release(t)
+	waitFor(t, "two processes below", func() bool { pids, _ := c.Procs(); return len(pids) == 2 })
+
+	require.NoError(t, c.Kill())
+	assert.Equal(t, syscall.SIGKILL, killedBy(sh.wait(t, 5*time.Second)))
+	pids, err := sub.Procs()
+	require.NoError(t, err)
+	assert.Empty(t, pids)
+}
+
 func TestLifecycle(t *testing.T) {
 	parent := testParent(t)
 	path := parent + "/life"
