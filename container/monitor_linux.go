@@ -7,18 +7,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/berth-dev/berth/internal/child"
-	"github.com/berth-dev/berth/internal/flock"
 	"io"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/berth-dev/berth/internal/child"
+	"github.com/berth-dev/berth/internal/flock"
 )
 
 // The monitor: one process per root that starts and watches the root's
@@ -236,7 +239,11 @@ type monitor struct {
 	l        net.Listener
 	inflight sync.WaitGroup
 	lastBusy time.Time
-	mu       sync.Mutex
+	// handled counts requests served; released is its value when the
+	// monitor last gave its free memory back (see release).
+	handled, released atomic.Int64
+	lastTick          int64 // handled at the last tick; serve's loop only
+	mu                sync.Mutex
 }
 
 func (m *monitor) listen() error {
@@ -279,11 +286,13 @@ func (m *monitor) serve() {
 			go func() {
 				defer m.inflight.Done()
 				m.handle(conn)
+				m.handled.Add(1)
 			}()
 		}
 	}()
 	for {
 		time.Sleep(monitorIdle / 4)
+		m.release()
 		if m.busy() {
 			continue
 		}
@@ -312,6 +321,25 @@ func (m *monitor) serve() {
 		f.Close()
 		return
 	}
+}
+
+// release gives the memory a burst of requests left free back to the
+// system once the burst is over: no request was served since the last
+// tick, but some since the last release. Starting a hundred containers at
+// once grows the heap to a few MB, where what stays live (a watcher per
+// container) is about 1 MB, and Go's scavenger would return the rest only
+// slowly. A forced collection of so small a heap costs about a millisecond.
+func (m *monitor) release() {
+	n := m.handled.Load()
+	if n == m.released.Load() {
+		return
+	}
+	if m.lastTick != n {
+		m.lastTick = n // still busy: try again next tick
+		return
+	}
+	m.released.Store(n)
+	debug.FreeOSMemory()
 }
 
 func (m *monitor) handle(conn net.Conn) {
