@@ -109,7 +109,10 @@
 // of the root, copies their output to their logs, records their exits and
 // removes the AutoRemove ones; it exits two seconds after its last
 // container. One shared monitor rather than one per container: a detached
-// container then costs the host a goroutine and two pipes. Any program that
+// container then costs the host three goroutines (two copying its output,
+// one waiting for its exit) and two pipes, and the monitor gives the memory
+// a burst of starts left free back to the system once the burst is over
+// (with 100 containers it holds about 6 MB of its own). Any program that
 // opens the root can list, inspect, log, exec into, stop, kill and remove
 // any container, whichever program watches it.
 //

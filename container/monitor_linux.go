@@ -32,7 +32,7 @@ import (
 // ROOT/container/monitor.sock, one JSON request per connection. It exits
 // once it has watched no container for monitorIdle; the next detached
 // start starts it again. One shared monitor, not one per container: a
-// detached container costs the host a goroutine and two pipes, not a
+// detached container costs the host three goroutines and two pipes, not a
 // process.
 const (
 	monitorSock      = "monitor.sock"
