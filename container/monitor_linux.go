@@ -239,11 +239,12 @@ type monitor struct {
 	l        net.Listener
 	inflight sync.WaitGroup
 	lastBusy time.Time
-	// handled counts requests served; released is its value when the
-	// monitor last gave its free memory back (see release).
-	handled, released atomic.Int64
-	lastTick          int64 // handled at the last tick; serve's loop only
-	mu                sync.Mutex
+	// handled counts requests served. serve's loop keeps its value at the
+	// last tick and when the monitor last gave its free memory back (see
+	// release).
+	handled            atomic.Int64
+	lastTick, released int64
+	mu                 sync.Mutex
 }
 
 func (m *monitor) listen() error {
@@ -331,14 +332,14 @@ func (m *monitor) serve() {
 // slowly. A forced collection of so small a heap costs about a millisecond.
 func (m *monitor) release() {
 	n := m.handled.Load()
-	if n == m.released.Load() {
+	if n == m.released {
 		return
 	}
 	if m.lastTick != n {
 		m.lastTick = n // still busy: try again next tick
 		return
 	}
-	m.released.Store(n)
+	m.released = n
 	debug.FreeOSMemory()
 }
 

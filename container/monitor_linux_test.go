@@ -12,18 +12,24 @@ import (
 func TestMonitorReleasesAfterBurst(t *testing.T) {
 	var m monitor
 	m.release()
-	assert.Zero(t, m.released.Load(), "nothing served, nothing to release")
+	assert.Zero(t, m.released, "nothing served, nothing to release")
 
 	m.handled.Add(3)
 	m.release()
-	assert.Zero(t, m.released.Load(), "served during the last tick: still busy")
+	assert.Zero(t, m.released, "served during the last tick: still busy")
 	m.handled.Add(1)
 	m.release()
-	assert.Zero(t, m.released.Load(), "still busy")
+	assert.Zero(t, m.released, "still busy")
 	m.release()
-	assert.Equal(t, int64(4), m.released.Load(), "a quiet tick after the burst")
+	assert.Equal(t, int64(4), m.released, "a quiet tick after the burst")
 
+	m.release() // no new requests: nothing to do
+	assert.Equal(t, int64(4), m.released)
+	assert.Equal(t, int64(4), m.lastTick)
+
+	m.handled.Add(1) // the next burst
 	m.release()
-	assert.Equal(t, int64(4), m.released.Load())
-	assert.Equal(t, int64(4), m.lastTick, "no second release without new requests")
+	assert.Equal(t, int64(4), m.released)
+	m.release()
+	assert.Equal(t, int64(5), m.released)
 }
