@@ -8,7 +8,9 @@ set -euo pipefail
 found=0
 report() { echo "leakcheck: $*" >&2; found=1; }
 
-for d in /sys/fs/cgroup/*/berth/*/ /sys/fs/cgroup/berth/*/; do
+# Containers' groups, and the groups internal/cgroup's tests make.
+for d in /sys/fs/cgroup/*/berth/*/ /sys/fs/cgroup/berth/*/ \
+	/sys/fs/cgroup/*/berth-test-*/ /sys/fs/cgroup/berth-test-*/; do
 	[[ -d $d ]] && report "cgroup left: $d"
 done
 while read -r _ _ _ _ mountpoint _ _ _ fstype source options; do
