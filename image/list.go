@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 )
 
@@ -19,10 +20,29 @@ func (s *Store) Get(ctx context.Context, nameOrID string) (*Image, error) {
 		return nil, err
 	}
 	img, err := s.imageOf(res.id, idx.Images[res.id])
+	if err != nil && s.changedSince(idx, res.id) {
+		// Removed, or its name moved, since the index was read: look again.
+		return s.Get(ctx, nameOrID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get image %s: %w", nameOrID, err)
 	}
 	return img, nil
+}
+
+// changedSince reports whether image id's entry in the index now differs
+// from the one in idx, an index read without a lock. Readers take no lock
+// (see doc.go), so a Remove may delete an image and collect its blobs
+// between the reader's reading of the index and of the blobs: the
+// missing blobs then say that the image is gone, not that the store is
+// corrupt.
+func (s *Store) changedSince(idx *index, id string) bool {
+	now, err := s.readIndex()
+	if err != nil {
+		return false
+	}
+	was, is := idx.Images[id], now.Images[id]
+	return is == nil || was.Manifest != is.Manifest || !slices.Equal(was.RepoTags, is.RepoTags)
 }
 
 // ListOptions filter List, with docker images' --filter meanings.
@@ -64,6 +84,9 @@ func (s *Store) List(ctx context.Context, opts ListOptions) ([]*Image, error) {
 	var out []*Image
 	for id, e := range idx.Images {
 		img, err := s.imageOf(id, e)
+		if err != nil && s.changedSince(idx, id) {
+			return s.List(ctx, opts) // an image was removed meanwhile
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list images: %w", err)
 		}
