@@ -59,7 +59,9 @@
 // another process may have changed it — change it and write it back.
 // Readers (Get, List, History, Save, …) take no lock: index.json is only
 // ever replaced by rename, so a reader sees a whole old or a whole new
-// index.
+// index. An image can still be removed, and its blobs collected, between
+// a reader's reading of the index and of the blobs: Get and List then
+// find its index entry changed and read the index again.
 //
 // Blob collection and writers: a writer (Pull, Load, ImportOCI, Write)
 // holds gc.lock shared from before it first looks for a blob until its
