@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -601,23 +602,34 @@ func proxySignals(ctr *container.Container) (stop func()) {
 }
 
 // signalProxy is docker's --sig-proxy, begun before the container exists.
-// Registering for every signal costs the Go runtime a round trip to its
-// signal thread per signal, about 1.5 ms in all (3 ms while berth creates
-// the container on the other core) and as much again to stop, a fifth of
-// a whole run --rm. So run begins it before it creates the container,
-// neither the start nor the exit waits for it, and a signal that arrives
-// in those first milliseconds, before registration is done, has its
-// default effect on berth, which takes an attached container with it
-// (where docker registers first). SIGCHLD, SIGPIPE and SIGURG (which the
-// Go runtime sends itself) are not forwarded, as docker forwards none of
-// them; signals that arrive before the container starts are forwarded
-// once it has.
+// Registering for a signal costs the Go runtime a round trip between two
+// of its threads, and registering for every signal, as docker does, kept
+// both cores of the benchmark machine busy for about 1 ms: a tenth of a
+// whole run --rm, spent on signals that a container ending in
+// milliseconds never gets. So the proxy registers at once, before the
+// container is created, for SIGINT and SIGTERM (earlySignals), which main
+// has registered for already, so that this costs nothing, and for every
+// other signal once the container has run for allSignalsAfter. A signal
+// that arrives before berth has registered for it has its default effect
+// on berth (SIGHUP and SIGQUIT end it, and an attached container with it;
+// SIGUSR1 and SIGUSR2 are ignored), where docker registers first.
+// SIGCHLD, SIGPIPE and SIGURG (which the Go runtime sends itself) are not
+// forwarded, as docker forwards none of them; signals that arrive before
+// the container starts are forwarded once it has.
 type signalProxy struct {
 	sigc   chan os.Signal
 	target chan *container.Container
 	done   chan struct{}
 	stop   func()
 }
+
+// earlySignals are the signals the proxy forwards from the start: Ctrl-C
+// and what kill and supervisors send.
+var earlySignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+
+// allSignalsAfter is how long a container runs before the proxy forwards
+// every signal, not only earlySignals.
+const allSignalsAfter = 20 * time.Millisecond
 
 func listenSignals() *signalProxy {
 	p := &signalProxy{
@@ -627,9 +639,10 @@ func listenSignals() *signalProxy {
 	}
 	p.stop = sync.OnceFunc(func() { close(p.done) })
 	go func() {
-		signal.Notify(p.sigc)
+		signal.Notify(p.sigc, earlySignals...)
 		defer signal.Stop(p.sigc)
 		var ctr *container.Container
+		var all <-chan time.Time
 		for {
 			sigc := p.sigc
 			if ctr == nil {
@@ -637,6 +650,10 @@ func listenSignals() *signalProxy {
 			}
 			select {
 			case ctr = <-p.target:
+				all = time.After(allSignalsAfter)
+			case <-all:
+				all = nil
+				signal.Notify(p.sigc) // every signal
 			case s := <-sigc:
 				sig, ok := s.(syscall.Signal)
 				if !ok || sig == syscall.SIGCHLD || sig == syscall.SIGPIPE || sig == syscall.SIGURG {

@@ -27,9 +27,11 @@ when it is not in the store.
 Without -d the container is attached: its output goes to stdout and stderr,
 stdin is copied to it with -i, -t gives it a pseudo-terminal (stdin in raw
 mode when it is a terminal), signals are forwarded to it unless
---sig-proxy=false or -t, and berth exits with the container's exit code. An
-attached container lives as long as berth itself: it cannot be detached from
-(--detach-keys is checked, then unused) and is stopped if berth is killed.
+--sig-proxy=false or -t (SIGINT and SIGTERM from the start, every other
+signal once the container has run 20 ms), and berth exits with the
+container's exit code. An attached container lives as long as berth itself:
+it cannot be detached from (--detach-keys is checked, then unused) and is
+stopped if berth is killed.
 
 With -d the container is handed to the root's monitor process, which keeps
 it running after berth exits; berth prints its ID.
