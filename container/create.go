@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // Create makes a container from cfg without starting it: it resolves the
@@ -91,7 +92,7 @@ func (r *Runtime) Create(ctx context.Context, cfg Config) (*Container, error) {
 // name is undone by finding the claim's other link (nameOfClaim).
 func (r *Runtime) reserveName(rec *record, name string) error {
 	claim := filepath.Join(r.dir, tmpPrefix+rec.ID, nameClaimFile)
-	if err := os.WriteFile(claim, []byte(rec.ID), 0o600); err != nil {
+	if err := plainfile.WriteFile(claim, []byte(rec.ID), 0o600); err != nil {
 		return err
 	}
 	for retry := 0; ; retry++ {
@@ -108,7 +109,7 @@ func (r *Runtime) reserveName(rec *record, name string) error {
 			if name == "" && retry < 10 {
 				continue
 			}
-			owner, _ := os.ReadFile(filepath.Join(r.dir, namesDir, n))
+			owner, _ := plainfile.ReadFile(filepath.Join(r.dir, namesDir, n))
 			return fmt.Errorf("the container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name: %w", n, owner, ErrConflict)
 		}
 		if err != nil {
@@ -149,7 +150,7 @@ func (r *Runtime) nameOfClaim(dir string) string {
 // place, so no create is half-way.
 func (r *Runtime) staleName(name string) bool {
 	p := filepath.Join(r.dir, namesDir, name)
-	id, err := os.ReadFile(p)
+	id, err := plainfile.ReadFile(p)
 	if err != nil || !isHex(string(id)) {
 		return false
 	}
@@ -251,7 +252,7 @@ func (r *Runtime) release(ctx context.Context, rec *record, removeAnonymous bool
 	}
 	if rec.Name != "" {
 		p := filepath.Join(r.dir, namesDir, rec.Name)
-		if b, err := os.ReadFile(p); err == nil && string(b) == rec.ID {
+		if b, err := plainfile.ReadFile(p); err == nil && string(b) == rec.ID {
 			_ = os.Remove(p)
 		}
 	}

@@ -3,9 +3,10 @@ package container
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // The files a container gets at /etc, kept in its directory and bind
@@ -26,14 +27,14 @@ func writeHostFiles(dir string, rec *record) error {
 		"ff00::0\tip6-mcastprefix\n" +
 		"ff02::1\tip6-allnodes\n" +
 		"ff02::2\tip6-allrouters\n"
-	host, _ := os.ReadFile(hostResolvConf)
+	host, _ := plainfile.ReadFile(hostResolvConf)
 	files := map[string][]byte{
 		hostsFile:    []byte(hosts),
 		hostnameFile: []byte(rec.Hostname + "\n"),
 		resolvFile:   resolvConf(host),
 	}
 	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		if err := plainfile.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
 	}

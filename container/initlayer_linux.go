@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // The init layer: a read-only layer, shared by every container of a
@@ -46,7 +48,7 @@ func (r *Runtime) ensureInitLayer() error {
 	}
 	for _, f := range initLayerFiles {
 		if err == nil {
-			err = os.WriteFile(filepath.Join(tmp, f), nil, 0o644)
+			err = plainfile.WriteFile(filepath.Join(tmp, f), nil, 0o644)
 		}
 	}
 	if err == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/berth-dev/berth/internal/flock"
+	"github.com/berth-dev/berth/internal/plainfile"
 	"os"
 	"path/filepath"
 
@@ -14,7 +15,7 @@ import (
 // lock takes the runtime's exclusive lock (ROOT/container/lock), held
 // around create, remove and names, across processes.
 func (r *Runtime) lock(ctx context.Context) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(r.dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := plainfile.Open(filepath.Join(r.dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +29,7 @@ func (r *Runtime) lock(ctx context.Context) (func(), error) {
 // lock takes the container's exclusive lock (a flock on its directory),
 // held around state changes, across processes.
 func (c *Container) lock(ctx context.Context) (func(), error) {
-	f, err := os.Open(c.dir())
+	f, err := plainfile.Open(c.dir(), os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no such container: %s: %w", c.id, ErrNotFound)
 	}
@@ -45,7 +46,7 @@ func (c *Container) lock(ctx context.Context) (func(), error) {
 // tryLockDir takes an exclusive flock on dir without waiting; false when
 // another holder has it.
 func tryLockDir(dir string) (func(), bool) {
-	f, err := os.Open(dir)
+	f, err := plainfile.Open(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, false
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // Owners: the programs that watch running containers (for detached ones,
@@ -55,7 +57,7 @@ func (r *Runtime) registerOwner() error {
 		var b [6]byte
 		_, _ = rand.Read(b[:])
 		r.owner.path = filepath.Join(r.dir, ownersDir, ownerFileName(selfIdentity(), hex.EncodeToString(b[:])))
-		f, err := os.OpenFile(r.owner.path, os.O_CREATE|os.O_WRONLY, 0o600)
+		f, err := plainfile.Open(r.owner.path, os.O_CREATE|os.O_WRONLY, 0o600)
 		if err == nil {
 			err = f.Close()
 		}

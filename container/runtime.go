@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/internal/plainfile"
 	"github.com/berth-dev/berth/internal/usage"
 	"github.com/berth-dev/berth/internal/volume"
 	"github.com/berth-dev/berth/layer"
@@ -196,7 +197,7 @@ func (r *Runtime) resolve(nameOrID string) (string, error) {
 	if ref == "" {
 		return "", fmt.Errorf("no such container: %q: %w", nameOrID, ErrNotFound)
 	}
-	if b, err := os.ReadFile(filepath.Join(r.dir, namesDir, ref)); err == nil && !strings.Contains(ref, "/") {
+	if b, err := plainfile.ReadFile(filepath.Join(r.dir, namesDir, ref)); err == nil && !strings.Contains(ref, "/") {
 		id := string(b)
 		if _, err := os.Stat(filepath.Join(r.dir, id, configFile)); err == nil {
 			return id, nil

@@ -3,11 +3,11 @@ package container
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/berth-dev/berth/internal/atomicfile"
+	"github.com/berth-dev/berth/internal/plainfile"
 	"github.com/berth-dev/berth/layer"
 )
 
@@ -87,7 +87,7 @@ func writeJSONAtomic(path string, v any) error {
 }
 
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := plainfile.ReadFile(path)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // fsTopdirFlag is FS_TOPDIR_FL (chattr +T).
@@ -18,7 +20,7 @@ const fsTopdirFlag = 0x00020000
 // one, which made 100 containers started at once take 2.0 s instead of
 // 1.05 s, and longer each round. Filesystems without the flag ignore it.
 func spreadSubdirs(dir string) {
-	f, err := os.Open(dir)
+	f, err := plainfile.Open(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return
 	}

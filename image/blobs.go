@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/berth-dev/berth/internal/plainfile"
 	"github.com/berth-dev/berth/registryclient"
 )
 
@@ -33,7 +34,7 @@ func (s *Store) readBlob(h v1.Hash) ([]byte, error) {
 	if h.Algorithm != "sha256" || len(h.Hex) != 64 {
 		return nil, fmt.Errorf("read blob %s: unsupported digest: %w", h, ErrCorrupt)
 	}
-	data, err := os.ReadFile(s.blobPath(h))
+	data, err := plainfile.ReadFile(s.blobPath(h))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read blob %s: missing: %w", h, ErrCorrupt)
 	}
@@ -54,7 +55,7 @@ type ingestFile struct {
 func (s *Store) createIngest(ctx context.Context) (*ingestFile, error) {
 	for {
 		p := filepath.Join(s.dir, ingestDirName, randomName())
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
+		f, err := plainfile.Open(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
 		if err != nil {
 			return nil, err
 		}

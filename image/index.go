@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/berth-dev/berth/internal/atomicfile"
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // indexVersion is the format version of index.json.
@@ -40,7 +41,7 @@ func newIndex() *index { return &index{Version: indexVersion, Images: map[string
 // readIndex reads index.json. Readers need no lock: the file is only ever
 // replaced by rename, so a reader sees a whole old or a whole new index.
 func (s *Store) readIndex() (*index, error) {
-	data, err := os.ReadFile(filepath.Join(s.dir, indexFileName))
+	data, err := plainfile.ReadFile(filepath.Join(s.dir, indexFileName))
 	if errors.Is(err, os.ErrNotExist) {
 		return newIndex(), nil
 	}
@@ -81,7 +82,7 @@ func (s *Store) writeIndexSync(idx *index, durable bool) error {
 		}
 		return nil
 	}
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := plainfile.Open(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}

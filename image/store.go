@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-dev/berth/internal/plainfile"
 	"github.com/berth-dev/berth/layer"
 	"github.com/berth-dev/berth/registryclient"
 )
@@ -77,7 +78,7 @@ func Open(ctx context.Context, root string, opts ...Option) (*Store, error) {
 		}
 	}
 	for _, l := range []string{indexLockName, writerLockName} {
-		f, err := os.OpenFile(filepath.Join(s.dir, l), os.O_CREATE|os.O_RDWR, 0o644)
+		f, err := plainfile.Open(filepath.Join(s.dir, l), os.O_CREATE|os.O_RDWR, 0o644)
 		if err != nil {
 			return nil, fmt.Errorf("open image store %s: %w", root, err)
 		}
@@ -117,7 +118,7 @@ func (s *Store) registryClient() (*registryclient.Registry, error) {
 
 // lockFile opens the lock file called name and flocks it.
 func (s *Store) lockFile(ctx context.Context, name string, exclusive, wait bool) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, name), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := plainfile.Open(filepath.Join(s.dir, name), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (s *Store) removeStaleIngest(ctx context.Context) error {
 	}
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
-		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		f, err := plainfile.Open(p, os.O_RDWR, 0)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -191,7 +192,7 @@ func (s *Store) removeIndexTemps() error {
 
 // syncDir fsyncs a directory so that a rename into it is durable.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := plainfile.Open(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}

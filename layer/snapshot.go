@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // A Snapshotter makes the root filesystem of a container, or a read-only
@@ -143,7 +145,7 @@ func NewSnapshotter(root string) (Snapshotter, error) {
 
 // overlaySupported reports whether /proc/filesystems lists overlay.
 func overlaySupported() bool {
-	b, err := os.ReadFile("/proc/filesystems")
+	b, err := plainfile.ReadFile("/proc/filesystems")
 	if err != nil {
 		return false
 	}

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // Names under <root>/layer.
@@ -88,7 +90,7 @@ func (s *Store) Get(diffID v1.Hash) (Info, error) {
 		return Info{}, err
 	}
 	dir := s.layerDir(diffID)
-	b, err := os.ReadFile(filepath.Join(dir, sizeFileName))
+	b, err := plainfile.ReadFile(filepath.Join(dir, sizeFileName))
 	if errors.Is(err, os.ErrNotExist) {
 		return Info{}, fmt.Errorf("layer %s: %w", diffID, ErrNotFound)
 	}
@@ -151,7 +153,7 @@ func (s *Store) Unpack(ctx context.Context, diffID v1.Hash, r io.Reader, opts ..
 	if got := hex.EncodeToString(h.Sum(nil)); got != diffID.Hex {
 		return Info{}, fmt.Errorf("unpack layer %s: uncompressed content hashes to sha256:%s: %w", diffID, got, ErrDiffIDMismatch)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, sizeFileName), []byte(strconv.FormatInt(stats.Bytes, 10)), 0o600); err != nil {
+	if err := plainfile.WriteFile(filepath.Join(tmp, sizeFileName), []byte(strconv.FormatInt(stats.Bytes, 10)), 0o600); err != nil {
 		return Info{}, fmt.Errorf("unpack layer %s: %w", diffID, err)
 	}
 	if err := os.Rename(tmp, s.layerDir(diffID)); err != nil {
@@ -233,7 +235,7 @@ func (s *Store) tempDir() (string, *os.File, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return "", nil, err
 	}
-	f, err := os.Open(dir)
+	f, err := plainfile.Open(dir, os.O_RDONLY, 0)
 	if err != nil {
 		os.Remove(dir)
 		return "", nil, err
@@ -256,7 +258,7 @@ func (s *Store) removeAbandoned() error {
 	}
 	for _, e := range entries {
 		p := filepath.Join(tmpRoot, e.Name())
-		f, err := os.Open(p)
+		f, err := plainfile.Open(p, os.O_RDONLY, 0)
 		if err != nil {
 			continue
 		}

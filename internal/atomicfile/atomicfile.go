@@ -18,6 +18,8 @@ package atomicfile
 import (
 	"errors"
 	"os"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // Write makes path hold data. The content goes to tmp first, which must
@@ -25,7 +27,7 @@ import (
 // caller's lock, or a name of its own), and which is gone when Write
 // returns. Nothing is synced to disk.
 func Write(path, tmp string, data []byte, perm os.FileMode) error {
-	if err := os.WriteFile(tmp, data, perm); err != nil {
+	if err := plainfile.WriteFile(tmp, data, perm); err != nil {
 		return err
 	}
 	exchanged, err := exchange(tmp, path)

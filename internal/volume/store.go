@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/flock"
+	"github.com/berth-dev/berth/internal/plainfile"
 	"github.com/berth-dev/berth/internal/usage"
 )
 
@@ -130,7 +131,7 @@ func (s *Store) recover(ctx context.Context) error {
 // finishRemoval deletes a .rm-* directory a killed process left, unless
 // its remover is alive (it holds the directory's flock while deleting).
 func (s *Store) finishRemoval(ctx context.Context, p string) error {
-	f, err := os.Open(p)
+	f, err := plainfile.Open(p, os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -493,7 +494,7 @@ func (s *Store) detach(ctx context.Context, name string) (*detached, error) {
 		return nil, err
 	}
 	d := &detached{name: name, dir: filepath.Join(s.dir, rmPrefix+hex.EncodeToString(b[:]))}
-	f, err := os.Open(filepath.Join(s.dir, name))
+	f, err := plainfile.Open(filepath.Join(s.dir, name), os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -525,7 +526,7 @@ func (d *detached) delete() (int64, error) {
 
 // load reads the volume called name; the caller holds the store lock.
 func (s *Store) load(name string) (*Volume, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, name, metaFile))
+	b, err := plainfile.ReadFile(filepath.Join(s.dir, name, metaFile))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, ErrNotFound
 	}
@@ -601,7 +602,7 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(s.dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := plainfile.Open(filepath.Join(s.dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -614,7 +615,7 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 
 // writeSynced writes a new file and syncs it.
 func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := plainfile.Open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
@@ -630,7 +631,7 @@ func writeSynced(path string, b []byte) error {
 
 // syncDir makes a directory's entries (a rename, a new file) durable.
 func syncDir(dir string) error {
-	f, err := os.Open(dir)
+	f, err := plainfile.Open(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
