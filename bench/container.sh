@@ -90,6 +90,13 @@ docker_bin=${DOCKER:-$(PATH="$(dirname "$(command -v dockerd)"):/usr/bin:$PATH" 
 # Not on tmpfs: overlay2 and podman's overlay need an upper layer on a
 # filesystem overlayfs accepts, and every engine should write to one disk.
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/berth-bench-container.XXXXXX")
+# The berth measured is an installed copy of the binary, as a user runs
+# it. A file the Go linker has just written stays slower to map until the
+# kernel drops its inode: every start and exit of bin/berth fresh from
+# make build took 0.7-1.2 ms more than the same bytes copied with cp (or
+# read back after drop_caches), measured side by side (BENCHMARKS.md).
+install -m 0755 "$berth_bin" "$work/berth-bin"
+berth_bin=$work/berth-bin
 berth_root=$work/berth
 docker_dir=$work/docker
 docker_sock=$docker_dir/docker.sock
