@@ -628,8 +628,8 @@ type signalProxy struct {
 var earlySignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM}
 
 // allSignalsAfter is how long a container runs before the proxy forwards
-// every signal, not only earlySignals.
-const allSignalsAfter = 20 * time.Millisecond
+// every signal, not only earlySignals. A variable, for tests.
+var allSignalsAfter = 20 * time.Millisecond
 
 func listenSignals() *signalProxy {
 	p := &signalProxy{
@@ -638,6 +638,7 @@ func listenSignals() *signalProxy {
 		done:   make(chan struct{}),
 	}
 	p.stop = sync.OnceFunc(func() { close(p.done) })
+	after := allSignalsAfter
 	go func() {
 		signal.Notify(p.sigc, earlySignals...)
 		defer signal.Stop(p.sigc)
@@ -650,7 +651,7 @@ func listenSignals() *signalProxy {
 			}
 			select {
 			case ctr = <-p.target:
-				all = time.After(allSignalsAfter)
+				all = time.After(after)
 			case <-all:
 				all = nil
 				signal.Notify(p.sigc) // every signal

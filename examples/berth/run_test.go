@@ -180,6 +180,35 @@ func TestRunForwardsSignals(t *testing.T) {
 	assert.Equal(t, "ready\ngot USR1\n", bg.stdout.String())
 }
 
+func TestRunForwardsSIGTERMFromTheStart(t *testing.T) {
+	// The other signals are never registered for here: only the early
+	// ones can arrive.
+	defer func(d time.Duration) { allSignalsAfter = d }(allSignalsAfter)
+	allSignalsAfter = time.Hour
+	b := newContainerBerth(t)
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGTERM)
+	defer signal.Stop(guard)
+
+	bg := b.runInBackground(t, strings.NewReader(""), "run", "busybox", "sh", "-c",
+		`trap 'echo got TERM; exit 9' TERM; echo ready; while :; do sleep 0.1; done`)
+	waitUntil(t, func() bool { return strings.Contains(bg.stdout.String(), "ready") }, "the container starts")
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			select {
+			case <-stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+	}()
+	assert.Equal(t, 9, bg.wait(t), bg.stderr.String())
+	assert.Equal(t, "ready\ngot TERM\n", bg.stdout.String())
+}
+
 func TestCreateThenStart(t *testing.T) {
 	b := newContainerBerth(t)
 	id := strings.TrimSpace(b.ok(t, "create", "--name", "later", "busybox", "sh", "-c", "echo ran; exit 2").stdout)
