@@ -1,14 +1,18 @@
 package container
 
 import (
+	"archive/tar"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/berth-dev/berth/internal/testimage"
 )
 
 func TestMemoryLimitOOMKill(t *testing.T) {
@@ -142,4 +146,29 @@ func TestLogsRotateAndSelect(t *testing.T) {
 	stderr.Reset()
 	require.NoError(t, c.Logs(ctx, LogsOptions{Tail: 1, Timestamps: true}, &stdout, &stderr))
 	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z err\n$`, stderr.String())
+}
+
+// Mount targets are resolved inside the container's root: a symlink in the
+// image that points out of it, absolute or with "..", leads to a place in
+// the root, and nothing is made or mounted on the host's side.
+func TestMountTargetsStayInTheRoot(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	outside := t.TempDir()
+	writeImage(t, rt, "links", v1.Config{}, testimage.File{Name: "abs", Type: tar.TypeSymlink, Linkname: outside},
+		testimage.File{Name: "rel", Type: tar.TypeSymlink, Linkname: "../../../.." + outside + "/rel"})
+	host := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(host, "f"), []byte("from the host\n"), 0o644))
+	code, out, errOut := run(t, ctx, rt, Config{
+		Image: "links",
+		Cmd:   sh(`cat /abs/made/f; stat -f -c %T /rel/tmp; stat -f -c %T ` + outside + `/rel/tmp`),
+		Mounts: []Mount{
+			{Type: MountBind, Source: host, Target: "/abs/made", ReadOnly: true},
+			{Type: MountTmpfs, Target: "/rel/tmp"},
+		},
+	})
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "from the host\ntmpfs\ntmpfs\n", out)
+	entries, err := os.ReadDir(outside)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing made on the host's side of the links")
 }

@@ -148,11 +148,16 @@ func setupRoot(s *Init, forked bool) error {
 			return fmt.Errorf("fill volume at %s: %w", p.Target, err)
 		}
 	}
+	root, err := unix.Open(s.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open root filesystem: %w", err)
+	}
+	defer unix.Close(root)
 	for _, m := range s.Mounts {
 		if forked && m.FSType == "proc" {
 			m.FSType, m.Flags, m.Data = "", 0, "" // the directory only
 		}
-		if err := applyMount(s.Rootfs, m); err != nil {
+		if err := applyMount(s.Rootfs, root, m); err != nil {
 			return err
 		}
 	}
@@ -195,27 +200,16 @@ func setupRoot(s *Init, forked bool) error {
 	return nil
 }
 
-// applyMount performs one planned mount below rootfs. The target is
-// resolved inside rootfs (a symlink in the image cannot send it out) and
-// created when missing.
-func applyMount(rootfs string, m Mount) error {
-	target, err := securejoin.SecureJoin(rootfs, m.Target)
+// applyMount performs one planned mount below rootfs, whose directory
+// root is (an O_PATH descriptor). The target is resolved inside rootfs (a
+// symlink in the image cannot send it out) and created when missing.
+func applyMount(rootfs string, root int, m Mount) error {
+	target, fd, err := mountTarget(rootfs, root, m)
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", m.Target, err)
 	}
-	if m.File {
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return fmt.Errorf("mount %s: %w", m.Target, err)
-		}
-		if f, err := os.OpenFile(target, os.O_CREATE|os.O_RDONLY, 0o644); err == nil {
-			_ = f.Close()
-		}
-	} else if err := os.MkdirAll(target, 0o755); err != nil {
-		return fmt.Errorf("mount %s: %w", m.Target, err)
-	}
-	// Re-resolve: MkdirAll may have met a symlink planted meanwhile.
-	if target, err = securejoin.SecureJoin(rootfs, m.Target); err != nil {
-		return fmt.Errorf("mount %s: %w", m.Target, err)
+	if fd >= 0 {
+		defer unix.Close(fd)
 	}
 	flags := m.Flags
 	if m.FSType == "" && flags&unix.MS_BIND == 0 {
@@ -226,7 +220,16 @@ func applyMount(rootfs string, m Mount) error {
 			return fmt.Errorf("mount %s on %s: %w", m.Source, m.Target, err)
 		}
 		if flags&^(unix.MS_BIND|unix.MS_REC) != 0 {
-			if err := unix.Mount("", target, "", flags|unix.MS_REMOUNT, ""); err != nil {
+			// A descriptor names what lies below the new mount: the
+			// target is resolved again, to the mount itself.
+			top, topFD, err := mountTarget(rootfs, root, m)
+			if err != nil {
+				return fmt.Errorf("remount %s: %w", m.Target, err)
+			}
+			if topFD >= 0 {
+				defer unix.Close(topFD)
+			}
+			if err := unix.Mount("", top, "", flags|unix.MS_REMOUNT, ""); err != nil {
 				return fmt.Errorf("remount %s: %w", m.Target, err)
 			}
 		}
@@ -236,6 +239,47 @@ func applyMount(rootfs string, m Mount) error {
 		return fmt.Errorf("mount %s on %s: %w", m.FSType, m.Target, err)
 	}
 	return nil
+}
+
+// mountTarget resolves m's target inside rootfs, making it when missing
+// (a directory, or with m.File an empty file, and the directories above
+// it), and returns the path to mount on. The kernel resolves it (openat2
+// with RESOLVE_IN_ROOT: one call, where securejoin stats each component
+// in Go) and the mount is made on the descriptor it gives,
+// /proc/self/fd/N, which the caller closes afterwards: nothing can be
+// swapped in between. A kernel without openat2 (before 5.6) gets the path
+// securejoin resolves after the target is made (fd -1).
+func mountTarget(rootfs string, root int, m Mount) (target string, fd int, err error) {
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err = unix.Openat2(root, m.Target, &how)
+	if err == nil {
+		return "/proc/self/fd/" + strconv.Itoa(fd), fd, nil
+	}
+	// ENOENT: to be made; ENOSYS: no openat2; EAGAIN: a rename raced
+	// with the resolution.
+	if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EAGAIN) {
+		return "", -1, err
+	}
+	if target, err = securejoin.SecureJoin(rootfs, m.Target); err != nil {
+		return "", -1, err
+	}
+	if m.File {
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return "", -1, err
+		}
+		if fd, err := unix.Open(target, unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644); err == nil {
+			_ = unix.Close(fd)
+		}
+	} else if err := os.MkdirAll(target, 0o755); err != nil {
+		return "", -1, err
+	}
+	if fd, err = unix.Openat2(root, m.Target, &how); err == nil {
+		return "/proc/self/fd/" + strconv.Itoa(fd), fd, nil
+	}
+	// No openat2: resolved again, as MkdirAll may have met a symlink
+	// planted meanwhile.
+	target, err = securejoin.SecureJoin(rootfs, m.Target)
+	return target, -1, err
 }
 
 // pivotRoot makes rootfs the root and detaches the old one, as runc does
