@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-dev/berth/image"
 	"github.com/berth-dev/berth/internal/plainfile"
+	"github.com/berth-dev/berth/layer"
 )
 
 // Create makes a container from cfg without starting it: it resolves the
@@ -183,7 +184,8 @@ func (r *Runtime) materialize(ctx context.Context, rec *record, img *image.Image
 		dirs = append(dirs, l.Dir)
 	}
 	dirs = append(dirs, filepath.Join(r.dir, initLayerName))
-	mounts, err := r.snap.Prepare(ctx, rec.ID, dirs)
+	// Made in tmp, beside the container's files (layer.StageIn).
+	mounts, err := r.snap.Prepare(ctx, rec.ID, dirs, layer.StageIn(tmp))
 	if err != nil {
 		return err
 	}

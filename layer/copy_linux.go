@@ -30,7 +30,7 @@ func NewCopySnapshotter(root string) (*CopySnapshotter, error) {
 	return &CopySnapshotter{root: root}, nil
 }
 
-func (s *CopySnapshotter) Prepare(ctx context.Context, key string, parents []string) ([]Mount, error) {
+func (s *CopySnapshotter) Prepare(ctx context.Context, key string, parents []string, _ ...PrepareOption) ([]Mount, error) {
 	fsDir, err := s.build(ctx, key, parents)
 	if err != nil {
 		return nil, err

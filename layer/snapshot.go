@@ -25,7 +25,7 @@ import (
 // the layers into a directory of the snapshot's own.
 type Snapshotter interface {
 	// Prepare creates an active snapshot over parents and returns how to mount it.
-	Prepare(ctx context.Context, key string, parents []string) ([]Mount, error)
+	Prepare(ctx context.Context, key string, parents []string, opts ...PrepareOption) ([]Mount, error)
 	// View creates a read-only snapshot over parents and returns how to mount it.
 	View(ctx context.Context, key string, parents []string) ([]Mount, error)
 	// Changes returns the directory whose content are the changes of an
@@ -34,6 +34,27 @@ type Snapshotter interface {
 	// Remove deletes a snapshot; its mounts must be unmounted first.
 	// Removing a missing snapshot is not an error.
 	Remove(ctx context.Context, key string) error
+}
+
+// PrepareOption changes how Prepare makes a snapshot.
+type PrepareOption func(*prepareOptions)
+
+type prepareOptions struct {
+	stage string
+}
+
+// StageIn has Prepare make the snapshot's directory in dir, a directory
+// on the snapshotter's filesystem, and move it into place once it is
+// made. ext4 puts a new directory in its parent's block group, except in
+// a directory marked to spread its subdirectories (chattr +T, as a
+// container runtime marks its own), where it first compares every block
+// group of the filesystem (0.15 ms on a 250 GB disk). Made in a
+// container's own new directory, its snapshot lands beside the
+// container's files without that search, and a create killed half-way
+// leaves the half-made snapshot in the directory it undoes. Snapshotters
+// that have no use for it (the copy snapshotter) ignore it.
+func StageIn(dir string) PrepareOption {
+	return func(o *prepareOptions) { o.stage = dir }
 }
 
 // checkKey accepts keys matching ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ (by
@@ -74,21 +95,35 @@ func NewOverlaySnapshotter(root string) (*OverlaySnapshotter, error) {
 	return &OverlaySnapshotter{root: root}, nil
 }
 
-func (s *OverlaySnapshotter) Prepare(ctx context.Context, key string, parents []string) ([]Mount, error) {
+func (s *OverlaySnapshotter) Prepare(ctx context.Context, key string, parents []string, opts ...PrepareOption) ([]Mount, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
+	var o prepareOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	dir := filepath.Join(s.root, key)
-	upper, work := filepath.Join(dir, "upper"), filepath.Join(dir, "work")
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	made := dir
+	if o.stage != "" {
+		made = filepath.Join(o.stage, "snapshot-"+key)
+	}
+	if err := os.Mkdir(made, 0o700); err != nil {
 		return nil, fmt.Errorf("prepare snapshot %s: %w", key, err)
 	}
-	for _, d := range []string{upper, work} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			_ = os.RemoveAll(dir)
+	for _, d := range []string{"upper", "work"} {
+		if err := os.Mkdir(filepath.Join(made, d), 0o755); err != nil {
+			_ = os.RemoveAll(made)
 			return nil, fmt.Errorf("prepare snapshot %s: %w", key, err)
 		}
 	}
+	if made != dir {
+		if err := renameNoReplace(made, dir); err != nil {
+			_ = os.RemoveAll(made)
+			return nil, fmt.Errorf("prepare snapshot %s: %w", key, err)
+		}
+	}
+	upper, work := filepath.Join(dir, "upper"), filepath.Join(dir, "work")
 	if len(parents) == 0 {
 		return []Mount{Bind(upper, false)}, nil
 	}

@@ -2,11 +2,13 @@ package layer
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
@@ -100,4 +102,36 @@ func relativeNoTimes(t *testing.T, target, line string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// TestPrepareStagedIn makes an overlay snapshot in another directory of
+// the filesystem: it ends up at its key, with nothing left where it was
+// made, and a key taken already is refused without touching the snapshot
+// that has it.
+func TestPrepareStagedIn(t *testing.T) {
+	root := t.TempDir()
+	s, err := NewOverlaySnapshotter(filepath.Join(root, "snapshots"))
+	require.NoError(t, err)
+	stage := filepath.Join(root, "stage")
+	require.NoError(t, os.Mkdir(stage, 0o700))
+	ctx := context.Background()
+
+	mounts, err := s.Prepare(ctx, "c1", []string{t.TempDir()}, StageIn(stage))
+	require.NoError(t, err)
+	require.Len(t, mounts, 1)
+	assert.Contains(t, mounts[0].Options, "upperdir="+filepath.Join(root, "snapshots", "c1", "upper"))
+	for _, d := range []string{"upper", "work"} {
+		assert.DirExists(t, filepath.Join(root, "snapshots", "c1", d))
+	}
+	left, err := os.ReadDir(stage)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+
+	require.NoError(t, os.WriteFile(filepath.Join(root, "snapshots", "c1", "upper", "mine"), nil, 0o644))
+	_, err = s.Prepare(ctx, "c1", []string{t.TempDir()}, StageIn(stage))
+	require.ErrorIs(t, err, fs.ErrExist)
+	assert.FileExists(t, filepath.Join(root, "snapshots", "c1", "upper", "mine"))
+	left, err = os.ReadDir(stage)
+	require.NoError(t, err)
+	assert.Empty(t, left)
 }
