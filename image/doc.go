@@ -21,8 +21,8 @@
 //     before it is tried as an ID prefix, as docker does.
 //   - Dangling: an image without tags.
 //   - Hold: a container's claim on an image; Remove and Prune refuse held
-//     images (ErrInUse) unless forced. Holds are in the index, so they
-//     survive restarts.
+//     images (ErrInUse) unless forced. Holds are hard links on disk, so they
+//     survive restarts, and making one rewrites nothing.
 //
 // # On disk
 //
@@ -30,8 +30,11 @@
 //
 //	blobs/sha256/<hex>   verified blobs (OCI image layout style)
 //	ingest/<random>      blobs being written; each exclusively flocked by its writer
-//	index.json           images by ID: manifest digest, tags, repo digests, holds
-//	index.lock           flocked exclusively around every index read-modify-write
+//	index.json           images by ID: manifest digest, tags, repo digests
+//	index.lock           flocked exclusively around every index read-modify-write,
+//	                     shared while a hold is made
+//	holds/<hex>          an empty file per held image, the anchor
+//	holds/<hex>.<holder> a hold: a hard link to the anchor
 //	gc.lock              flocked shared by writers, exclusively by blob collection
 //
 //	mounts/<id hex>      where Mount shows an image's root filesystem

@@ -34,7 +34,7 @@ func (s *Store) Remove(ctx context.Context, nameOrID string, force bool) (Remove
 			return false, err
 		}
 		e := idx.Images[res.id]
-		held := len(e.Holds) > 0
+		holder, held := s.holder(res.id, e)
 		if res.byName != "" {
 			isDigest := strings.Contains(res.byName, "@")
 			tagsLeft := len(e.RepoTags)
@@ -42,7 +42,7 @@ func (s *Store) Remove(ctx context.Context, nameOrID string, force bool) (Remove
 				tagsLeft--
 			}
 			if tagsLeft == 0 && held && !force {
-				return false, fmt.Errorf("unable to remove %s: image %s is used by container %s: %w", res.byName, shortHex(res.id), shortHex(e.Holds[0]), ErrInUse)
+				return false, fmt.Errorf("unable to remove %s: image %s is used by container %s: %w", res.byName, shortHex(res.id), shortHex(holder), ErrInUse)
 			}
 			if isDigest {
 				e.RepoDigests = slices.DeleteFunc(e.RepoDigests, func(d string) bool { return d == res.byName })
@@ -58,7 +58,7 @@ func (s *Store) Remove(ctx context.Context, nameOrID string, force bool) (Remove
 				return false, fmt.Errorf("unable to delete %s (must be forced): image is referenced in multiple repositories: %w", shortHex(res.id), ErrConflict)
 			}
 			if held && !force {
-				return false, fmt.Errorf("unable to delete %s: image is used by container %s: %w", shortHex(res.id), shortHex(e.Holds[0]), ErrInUse)
+				return false, fmt.Errorf("unable to delete %s: image is used by container %s: %w", shortHex(res.id), shortHex(holder), ErrInUse)
 			}
 			report.Untagged = append(report.Untagged, e.RepoTags...)
 		}
@@ -72,6 +72,7 @@ func (s *Store) Remove(ctx context.Context, nameOrID string, force bool) (Remove
 			return true, nil
 		}
 		delete(idx.Images, res.id)
+		s.dropAnchor(res.id)
 		h, _ := v1.NewHash(res.id)
 		report.Deleted = append(report.Deleted, h)
 		return true, nil
@@ -97,7 +98,7 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (RemoveReport, int
 	err := s.updateAndCollect(ctx, func(idx *index) (bool, error) {
 		removedBlobs := map[v1.Hash]bool{}
 		for id, e := range idx.Images {
-			if len(e.Holds) > 0 || (!opts.All && len(e.RepoTags) > 0) {
+			if _, held := s.holder(id, e); held || (!opts.All && len(e.RepoTags) > 0) {
 				continue
 			}
 			if len(opts.Labels) > 0 {
@@ -122,6 +123,7 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (RemoveReport, int
 			h, _ := v1.NewHash(id)
 			report.Deleted = append(report.Deleted, h)
 			delete(idx.Images, id)
+			s.dropAnchor(id)
 		}
 		if len(report.Deleted) == 0 {
 			return false, nil
@@ -137,26 +139,31 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (RemoveReport, int
 	return report, reclaimed, nil
 }
 
-// Hold records that holder (a container ID) uses image id; Remove refuses it
-// until Release. Holds persist across Open and survive the program's
-// crash. They are written without waiting for the disk (two fsyncs, half
-// a millisecond to several on every container create and remove): like
-// the container records that make them, a power loss may lose the last
-// few.
+// Hold records that holder (a container ID: a file name, not starting
+// with a dot) uses image id; Remove refuses it until Release. Holds
+// persist across Open and survive the program's crash (see holds.go). They
+// are made without waiting for the disk: like the container records that
+// make them, a power loss may lose the last few. Holds are made side by
+// side, under the index lock taken shared: Remove and Prune, which take it
+// exclusively, see every hold made before them and none during.
 func (s *Store) Hold(ctx context.Context, id v1.Hash, holder string) error {
-	if holder == "" {
-		return fmt.Errorf("hold image %s: empty holder: %w", id, ErrInvalid)
+	if !validHolder(holder) {
+		return fmt.Errorf("hold image %s: holder %q: %w", id, holder, ErrInvalid)
 	}
-	err := s.updateSync(ctx, func(idx *index) error {
-		e, ok := idx.Images[id.String()]
-		if !ok {
-			return ErrNotFound
+	f, err := s.lockFile(ctx, indexLockName, false, true)
+	if err != nil {
+		return fmt.Errorf("hold image %s for %s: %w", id, holder, err)
+	}
+	defer f.Close()
+	idx, err := s.readIndex()
+	if err == nil {
+		if _, ok := idx.Images[id.String()]; !ok {
+			err = ErrNotFound
 		}
-		if !slices.Contains(e.Holds, holder) {
-			e.Holds = append(e.Holds, holder)
-		}
-		return nil
-	}, false)
+	}
+	if err == nil {
+		err = s.link(id.Hex, holder)
+	}
 	if err != nil {
 		return fmt.Errorf("hold image %s for %s: %w", id, holder, err)
 	}
@@ -165,7 +172,23 @@ func (s *Store) Hold(ctx context.Context, id v1.Hash, holder string) error {
 
 // Release drops a hold made by Hold. Releasing an unknown hold is not an error.
 func (s *Store) Release(ctx context.Context, id v1.Hash, holder string) error {
-	err := s.updateSync(ctx, func(idx *index) error {
+	if validHolder(holder) {
+		if linked, err := s.unlink(id.Hex, holder); err != nil || linked {
+			if err != nil {
+				return fmt.Errorf("release image %s for %s: %w", id, holder, err)
+			}
+			return nil
+		}
+	}
+	// A hold an earlier version recorded in the index.
+	idx, err := s.readIndex()
+	if err != nil {
+		return fmt.Errorf("release image %s for %s: %w", id, holder, err)
+	}
+	if e, ok := idx.Images[id.String()]; !ok || !slices.Contains(e.Holds, holder) {
+		return nil
+	}
+	err = s.updateSync(ctx, func(idx *index) error {
 		if e, ok := idx.Images[id.String()]; ok {
 			e.Holds = slices.DeleteFunc(e.Holds, func(h string) bool { return h == holder })
 		}

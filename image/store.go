@@ -20,7 +20,7 @@ const (
 	storeDirName   = "image"
 	blobsDirName   = "blobs"      // blobs/sha256/<hex>: verified content
 	ingestDirName  = "ingest"     // ingest/<random>: blobs being written
-	indexFileName  = "index.json" // names, manifests, holds
+	indexFileName  = "index.json" // names, manifests (and holds made before holds/)
 	indexLockName  = "index.lock" // exclusive flock: index read-modify-write
 	writerLockName = "gc.lock"    // shared by writers, exclusive for blob GC
 	indexTempGlob  = "index.json.tmp-*"
