@@ -17,8 +17,10 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/internal/child"
 	"github.com/berth-dev/berth/internal/flock"
@@ -187,7 +189,7 @@ func (r *Runtime) spawnMonitor() error {
 		readyW.Close()
 		return err
 	}
-	proc, err := startSealed("berth-monitor", []*os.File{null, null, logf, readyW},
+	proc, err := startSealed(monitorArg0, []*os.File{null, null, logf, readyW},
 		[]string{child.EnvRole + "=" + roleMonitor, envRoot + "=" + root}, &syscall.SysProcAttr{Setsid: true})
 	readyW.Close()
 	if err != nil {
@@ -201,8 +203,17 @@ func (r *Runtime) spawnMonitor() error {
 	return nil
 }
 
+// monitorArg0 is the monitor's argv[0] and command name.
+const monitorArg0 = "berth-monitor"
+
 // monitorMain is the monitor process. It never returns.
 func monitorMain(root string) {
+	// Its command name would be that of the descriptor it was executed
+	// through (/proc/self/fd/N): "4" in ps and top. Init runs on the main
+	// thread, whose name ps shows.
+	if name, err := unix.BytePtrFromString(monitorArg0); err == nil {
+		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
+	}
 	ready := os.NewFile(3, "ready")
 	fail := func(err error) {
 		fmt.Fprintf(os.Stderr, "%s berth monitor: %v\n", time.Now().Format(time.RFC3339), err)

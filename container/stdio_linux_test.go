@@ -3,6 +3,8 @@ package container
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,4 +101,19 @@ func TestDetachedContainerCanTrapSignals(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 7, s.ExitCode)
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+}
+
+// The monitor shows in ps and top as berth-monitor, not as the number of
+// the descriptor it was executed through.
+func TestMonitorIsNamed(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("sleep 30")})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx, Detach()))
+	pids := monitorsOf(rt.root)
+	require.Len(t, pids, 1)
+	comm, err := os.ReadFile(filepath.Join("/proc", pids[0], "comm"))
+	require.NoError(t, err)
+	assert.Equal(t, monitorArg0+"\n", string(comm))
+	require.NoError(t, c.Remove(ctx, RemoveOptions{Force: true}))
 }
