@@ -36,6 +36,7 @@ type transferProgress struct {
 // blobBar is one blob's bar and the message it shows instead of byte counts.
 type blobBar struct {
 	bar    *mpb.Bar
+	done   bool // completed; under transferProgress.mu
 	mu     sync.Mutex
 	status string
 }
@@ -117,6 +118,7 @@ func (p *transferProgress) update(ev registryclient.Progress) {
 	if ev.Done {
 		b.setStatus(msg)
 		b.bar.SetTotal(-1, true)
+		b.done = true
 	}
 }
 
@@ -125,8 +127,10 @@ func (p *transferProgress) update(ev registryclient.Progress) {
 func (p *transferProgress) finish() {
 	p.mu.Lock()
 	bars := p.bars
+	// Not mpb's Bar.Completed: once a bar is done it reads the bar's
+	// state while the renderer still writes it (a data race).
 	for _, b := range p.blobBars {
-		if !b.bar.Completed() {
+		if !b.done {
 			b.bar.Abort(false)
 		}
 	}
