@@ -19,8 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Open opens path as os.OpenFile does (flag and perm as there; O_CLOEXEC
-// is added), for a regular file or a directory.
+// Open opens path as os.OpenFile does (flag as there, O_CLOEXEC added;
+// of perm only the permission bits), for a regular file or a directory.
 func Open(path string, flag int, perm os.FileMode) (*os.File, error) {
 	fd, err := open(path, flag, perm)
 	if err != nil {
