@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -152,32 +153,7 @@ func TestRunRefusesBadFlagsAndNamesWith125(t *testing.T) {
 }
 
 func TestRunForwardsSignals(t *testing.T) {
-	b := newContainerBerth(t)
-	// Keep SIGUSR1 from ending the test binary should it arrive before
-	// berth listens for it.
-	guard := make(chan os.Signal, 1)
-	signal.Notify(guard, syscall.SIGUSR1)
-	defer signal.Stop(guard)
-
-	bg := b.runInBackground(t, strings.NewReader(""), "run", "busybox", "sh", "-c",
-		`trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.1; done`)
-	waitUntil(t, func() bool { return strings.Contains(bg.stdout.String(), "ready") }, "the container starts")
-	// Sent again until it arrives: berth registers for signals while the
-	// container starts, and a signal before that reaches only the guard.
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			_ = syscall.Kill(os.Getpid(), syscall.SIGUSR1)
-			select {
-			case <-stop:
-				return
-			case <-time.After(300 * time.Millisecond):
-			}
-		}
-	}()
-	assert.Equal(t, 7, bg.wait(t), bg.stderr.String())
-	assert.Equal(t, "ready\ngot USR1\n", bg.stdout.String())
+	assertForwards(t, newContainerBerth(t), syscall.SIGUSR1, "USR1", 7)
 }
 
 func TestRunForwardsSIGTERMFromTheStart(t *testing.T) {
@@ -185,19 +161,31 @@ func TestRunForwardsSIGTERMFromTheStart(t *testing.T) {
 	// ones can arrive.
 	defer func(d time.Duration) { allSignalsAfter = d }(allSignalsAfter)
 	allSignalsAfter = time.Hour
-	b := newContainerBerth(t)
+	assertForwards(t, newContainerBerth(t), syscall.SIGTERM, "TERM", 9)
+}
+
+// assertForwards runs a container that traps sig (called name in the
+// shell) and exits with code, and sends sig to this process until the
+// container has it.
+func assertForwards(t *testing.T, b *berth, sig syscall.Signal, name string, code int) {
+	t.Helper()
+	// Keep sig from ending the test binary should it arrive before berth
+	// listens for it.
 	guard := make(chan os.Signal, 1)
-	signal.Notify(guard, syscall.SIGTERM)
+	signal.Notify(guard, sig)
 	defer signal.Stop(guard)
 
 	bg := b.runInBackground(t, strings.NewReader(""), "run", "busybox", "sh", "-c",
-		`trap 'echo got TERM; exit 9' TERM; echo ready; while :; do sleep 0.1; done`)
+		fmt.Sprintf(`trap 'echo got %s; exit %d' %s; echo ready; while :; do sleep 0.1; done`, name, code, name))
 	waitUntil(t, func() bool { return strings.Contains(bg.stdout.String(), "ready") }, "the container starts")
+	// Sent again until it arrives: berth registers for most signals once
+	// the container has run a while, and one before that reaches only the
+	// guard.
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
 		for {
-			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			_ = syscall.Kill(os.Getpid(), sig)
 			select {
 			case <-stop:
 				return
@@ -205,8 +193,8 @@ func TestRunForwardsSIGTERMFromTheStart(t *testing.T) {
 			}
 		}
 	}()
-	assert.Equal(t, 9, bg.wait(t), bg.stderr.String())
-	assert.Equal(t, "ready\ngot TERM\n", bg.stdout.String())
+	assert.Equal(t, code, bg.wait(t), bg.stderr.String())
+	assert.Equal(t, "ready\ngot "+name+"\n", bg.stdout.String())
 }
 
 func TestCreateThenStart(t *testing.T) {
