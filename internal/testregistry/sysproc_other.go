@@ -2,6 +2,11 @@
 
 package testregistry
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func start(cmd *exec.Cmd, _ <-chan struct{}) error { return cmd.Start() }

@@ -94,10 +94,10 @@ http:
 	cmd.Stdout = &logs
 	cmd.Stderr = &logs
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	done := make(chan struct{})
+	if err := start(cmd, done); err != nil {
 		t.Fatalf("testregistry: start %s: %v", bin, err)
 	}
-	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
