@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/berth-dev/berth/internal/plainfile"
 )
 
 // Container is one container of a Runtime, addressed by ID. Its methods
@@ -329,31 +331,42 @@ func (c *Container) Stop(ctx context.Context, timeout time.Duration) error {
 		}
 		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
 	}
+	// An auto-removed container may be gone when the wait looks: it has
+	// stopped (ErrNotFound once the signal was delivered).
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	_, err = c.WaitExit(wctx)
 	cancel()
-	if err == nil {
+	if err == nil || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("stop container %s: %w", c.ShortID(), ctx.Err())
 	}
-	if err := c.Kill(ctx, syscall.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+	if err := c.Kill(ctx, syscall.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
 	}
-	if _, err := c.WaitExit(ctx); err != nil {
+	if _, err := c.WaitExit(ctx); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("stop container %s: %w", c.ShortID(), err)
 	}
 	return nil
 }
 
 // Restart stops the container (as Stop) and starts it again, detached if
-// it ran detached.
+// it ran detached. An auto-removed container (AutoRemove, docker run
+// --rm) is kept across the restart, as docker keeps it, and removed when
+// it exits otherwise.
 func (c *Container) Restart(ctx context.Context, timeout time.Duration, opts ...StartOption) error {
 	st, err := c.state()
 	if err != nil {
 		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
 	}
+	// Seen by the watcher of the exit this stop causes, in this program or
+	// the monitor; the start that follows removes it.
+	marker := filepath.Join(c.dir(), restartingFile)
+	if err := plainfile.WriteFile(marker, nil, 0o600); err != nil {
+		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
+	}
+	defer os.Remove(marker) // when the start failed first
 	if err := c.Stop(ctx, timeout); err != nil {
 		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
 	}

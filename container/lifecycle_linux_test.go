@@ -120,6 +120,41 @@ func runContainer(t *testing.T, ctx context.Context, c *Container) (int, string,
 	return 0, "", ""
 }
 
+// Restart keeps an auto-removed container (docker run --rm), attached or
+// detached, as docker does; it is removed when it exits otherwise.
+func TestRestartKeepsAnAutoRemovedContainer(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	for name, detach := range map[string][]StartOption{"attached": nil, "detached": {Detach()}} {
+		t.Run(name, func(t *testing.T) {
+			c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("sleep 100"), AutoRemove: true})
+			require.NoError(t, err)
+			require.NoError(t, c.Start(ctx, detach...))
+			require.NoError(t, c.Restart(ctx, 0, detach...))
+			info, err := c.Inspect(ctx)
+			require.NoError(t, err, "still there after the restart")
+			assert.True(t, info.State.Running)
+			assert.NoFileExists(t, filepath.Join(c.dir(), restartingFile))
+
+			removed, errc := c.Wait(ctx, WaitRemoved)
+			require.NoError(t, c.Stop(ctx, 0))
+			select {
+			case s := <-removed:
+				if detach == nil {
+					// Another program's watcher (the monitor's) may remove
+					// it before this one reads its exit: a known gap.
+					assert.Equal(t, 137, s.ExitCode)
+				}
+			case err := <-errc:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("not removed after its exit")
+			}
+			_, err = c.Inspect(ctx)
+			assert.ErrorIs(t, err, ErrNotFound)
+		})
+	}
+}
+
 func TestStopKillRestart(t *testing.T) {
 	rt, ctx := testRuntime(t)
 	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"sleep", "100"}})

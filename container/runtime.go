@@ -34,6 +34,9 @@ const (
 	stateFile     = "state.json"
 	nameClaimFile = "name" // a second link to names/NAME
 	rootfsDirName = "rootfs"
+	// restartingFile, in a container's directory, says that its process
+	// is being stopped by Restart: an auto-removed container is kept.
+	restartingFile = "restarting"
 )
 
 // Runtime owns a root directory's containers and volumes. It is safe for

@@ -247,7 +247,11 @@ func (r *Runtime) startLocal(ctx context.Context, id string, o startOptions, det
 	switch st.Status {
 	case StatusRunning:
 		return nil, nil
-	case StatusCreated, StatusExited:
+	case StatusExited:
+		// A start after Restart's stop: the next exit removes an
+		// auto-removed container again.
+		_ = os.Remove(filepath.Join(c.dir(), restartingFile))
+	case StatusCreated:
 	default:
 		return nil, fmt.Errorf("start container %s: %w", c.ShortID(), &StateError{ID: id, Op: "start", Status: st.Status})
 	}
@@ -383,6 +387,9 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 // watch waits for a container's first process to exit and records it.
 func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup, st *State, copiers *sync.WaitGroup, closeOutputs func()) {
 	ps, _ := waitExit(p.proc)
+	// Read before the exit is recorded, which the Restart that caused it
+	// waits for before it starts the container again.
+	remove := rec.Config.AutoRemove && !restarting(c)
 	if p.release != nil {
 		close(p.release) // the thread that forked it may end
 	}
@@ -427,10 +434,16 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	p.outs = nil
 	p.mu.Unlock()
 	close(p.done)
-	if rec.Config.AutoRemove {
-		cgroupGone.Wait()
+	cgroupGone.Wait()
+	if remove {
 		_ = c.Remove(ctx, RemoveOptions{Volumes: true})
 	}
+}
+
+// restarting reports whether Restart is stopping c (restartingFile).
+func restarting(c *Container) bool {
+	_, err := os.Lstat(filepath.Join(c.dir(), restartingFile))
+	return err == nil
 }
 
 func exitCode(ps *os.ProcessState) int {
@@ -716,16 +729,23 @@ func isTerminal(f *os.File) bool {
 // the whole file system of its upper directory, and the last process of a
 // container waits for that before its exit is known: the writable layer
 // of a container removed when it exits is not worth it (Podman does the
-// same for --rm). A volatile mount leaves work/incompat/volatile in its
-// work directory, and overlayfs refuses to mount the directories again
-// while it is there; it is removed, for a container started again.
+// same for --rm). A volatile mount leaves work/incompat/volatile (with a
+// file, dirty, in it) in its work directory, and overlayfs refuses to
+// mount the directories again while it is there; it is removed, for a
+// container started again (Restart). overlayfs leaves that to the user,
+// who knows that the system has not crashed since, the upper directory
+// being then intact: a crash would have killed the container, and the
+// next Open removes an auto-removed container whose owner died.
 func volatileOverlay(typ string, options []string) []string {
 	if typ != "overlay" {
 		return options
 	}
 	for _, o := range options {
 		if work, ok := strings.CutPrefix(o, "workdir="); ok {
-			_ = unix.Rmdir(filepath.Join(work, "work", "incompat", "volatile"))
+			volatile := filepath.Join(work, "work", "incompat", "volatile")
+			if err := unix.Rmdir(volatile); errors.Is(err, unix.ENOTEMPTY) {
+				_ = os.RemoveAll(volatile)
+			}
 			return append(options[:len(options):len(options)], "volatile")
 		}
 	}

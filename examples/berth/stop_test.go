@@ -84,3 +84,14 @@ func anonymousOf(names []string) string {
 	}
 	return "no anonymous volume"
 }
+
+// An auto-removed container (run -d --rm) stops like any other, and
+// restart keeps it, as docker does; it goes when it stops.
+func TestStopAndRestartAnAutoRemovedContainer(t *testing.T) {
+	b := newContainerBerth(t)
+	b.runDetached(t, "--rm", "--name", "temp", "busybox", "sleep", "1000")
+	assert.Equal(t, "temp\n", b.ok(t, "restart", "-t", "0", "temp").stdout)
+	assert.Equal(t, "running", strings.TrimSpace(b.ok(t, "ps", "--format", "{{.State}}").stdout), "kept and running")
+	assert.Equal(t, "temp\n", b.ok(t, "stop", "-t", "0", "temp").stdout)
+	waitUntil(t, func() bool { return b.ok(t, "ps", "-aq").stdout == "" }, "removed once stopped")
+}
