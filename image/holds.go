@@ -41,26 +41,23 @@ func validHolder(holder string) bool {
 // link makes holder's hold on hex. The caller holds the index lock,
 // shared, and has seen the image in the index.
 func (s *Store) link(hex, holder string) error {
-	anchor := s.holdPath(hex, "")
-	for range 2 {
-		err := os.Link(anchor, s.holdPath(hex, holder))
-		if err == nil || errors.Is(err, fs.ErrExist) {
-			return nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		// No anchor yet (or no holds directory): make it, then link.
+	anchor, hold := s.holdPath(hex, ""), s.holdPath(hex, holder)
+	err := os.Link(anchor, hold)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No anchor yet (or no holds directory). Only Remove and Prune,
+		// under the exclusive lock, drop anchors: made, it stays.
 		if err := os.MkdirAll(filepath.Join(s.dir, holdsDirName), 0o755); err != nil {
 			return err
 		}
-		f, err := plainfile.Open(anchor, os.O_CREATE|os.O_RDONLY, 0o644)
-		if err != nil {
+		if err := plainfile.WriteFile(anchor, nil, 0o644); err != nil {
 			return err
 		}
-		_ = f.Close()
+		err = os.Link(anchor, hold)
 	}
-	return os.Link(anchor, s.holdPath(hex, holder))
+	if errors.Is(err, fs.ErrExist) {
+		return nil // held already
+	}
+	return err
 }
 
 // unlink drops holder's hold on hex and reports whether there was one.

@@ -173,10 +173,11 @@ func (s *Store) Hold(ctx context.Context, id v1.Hash, holder string) error {
 // Release drops a hold made by Hold. Releasing an unknown hold is not an error.
 func (s *Store) Release(ctx context.Context, id v1.Hash, holder string) error {
 	if validHolder(holder) {
-		if linked, err := s.unlink(id.Hex, holder); err != nil || linked {
-			if err != nil {
-				return fmt.Errorf("release image %s for %s: %w", id, holder, err)
-			}
+		linked, err := s.unlink(id.Hex, holder)
+		if err != nil {
+			return fmt.Errorf("release image %s for %s: %w", id, holder, err)
+		}
+		if linked {
 			return nil
 		}
 	}
