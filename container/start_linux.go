@@ -398,9 +398,11 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	_ = cg.Kill(cgroup.SpareOwnPidNamespace())
 	oom, _ := cg.OOMKilled()
 	// An auto-removed container's group goes now, beside the record of
-	// the exit, and Remove, which follows, finds it gone.
+	// the exit, and Remove, which follows, finds it gone. Any other group
+	// (a restarted auto-removed container's too) goes before the exit is
+	// recorded: a start that follows it makes the group again.
 	var cgroupGone sync.WaitGroup
-	if rec.Config.AutoRemove {
+	if remove {
 		cgroupGone.Go(func() { deleteCgroup(cg) })
 	}
 	if p.pty != nil {
@@ -408,7 +410,7 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	}
 	copiers.Wait()
 	closeOutputs()
-	if !rec.Config.AutoRemove {
+	if !remove {
 		deleteCgroup(cg)
 	}
 	code := exitCode(ps)
