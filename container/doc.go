@@ -68,7 +68,8 @@
 //     syscall's own forked child does: it mounts /proc (only a
 //     process in the pid namespace can mount its /proc), masks Docker's
 //     masked paths and makes its read-only paths read-only, moves itself
-//     into its cgroup and a new cgroup namespace, installs Docker's default
+//     into its cgroup and a new cgroup namespace, mounts its cgroup's
+//     filesystems at /sys/fs/cgroup (below), installs Docker's default
 //     seccomp filter (compiled in pure Go), changes user, sets Docker's
 //     default capabilities and execs the command.
 //
@@ -156,7 +157,16 @@
 //   - A container whose watcher died is not left "running" forever: the
 //     next Open settles it.
 //   - Stop, Kill and Wait work from any program, not through a daemon.
-//   - /sys/fs/cgroup is not mounted inside containers.
+//   - /sys/fs/cgroup shows a container its own group, read-only
+//     (read-write when privileged), as Docker does with a private cgroup
+//     namespace, its default on cgroup v2: the unified hierarchy on v2,
+//     and on v1 a tmpfs with one directory per hierarchy the container's
+//     group is in (memory, pids, cpu, cpuacct, blkio; cpuset when pinned)
+//     and a link per controller of a hierarchy that has several. Docker
+//     on v1 shares the host's cgroup namespace by default and shows every
+//     hierarchy; berth leaves out those it makes no group in (devices,
+//     freezer, name=systemd…), which would show the host's groups. A
+//     user's mount on, above or below /sys/fs/cgroup replaces it.
 //
 // # What it does not do
 //

@@ -18,13 +18,15 @@ func TestStartThroughTheChild(t *testing.T) {
 	forkInit = false
 	t.Cleanup(func() { forkInit = saved })
 	for name, test := range map[string]func(*testing.T){
-		"isolation":  TestIsolationMatchesDockerDefaults,
-		"privileged": TestPrivilegedAndCapabilityChanges,
-		"exit codes": TestStartErrorsHaveDockerExitCodes,
-		"user":       TestEnvUserWorkdirHostname,
-		"stdio":      TestStdinAndTTY,
-		"volumes":    TestVolumes,
-		"limits":     TestLimitsAreApplied,
+		"isolation":         TestIsolationMatchesDockerDefaults,
+		"privileged":        TestPrivilegedAndCapabilityChanges,
+		"exit codes":        TestStartErrorsHaveDockerExitCodes,
+		"user":              TestEnvUserWorkdirHostname,
+		"stdio":             TestStdinAndTTY,
+		"volumes":           TestVolumes,
+		"limits":            TestLimitsAreApplied,
+		"cgroup":            TestContainerSeesItsOwnCgroup,
+		"privileged cgroup": TestPrivilegedCgroupIsWritable,
 	} {
 		t.Run(name, test)
 	}

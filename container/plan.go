@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-dev/berth/internal/cgroup"
 	"github.com/berth-dev/berth/internal/child"
 )
 
@@ -144,6 +145,47 @@ func mountPlan(in planInput) []mountEntry {
 			e.Flags |= msRdonly
 		}
 		plan = append(plan, e)
+	}
+	return plan
+}
+
+// cgroupRoot is where a container sees its cgroup.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// cgroupfsPlan is what a container in a cgroup namespace of its own sees
+// at /sys/fs/cgroup, as Docker shows it there: its group as the root of
+// each filesystem in fss (cgroup.Filesystems), read-only unless the
+// container is privileged. Under v1 that is a tmpfs with a directory per
+// hierarchy and a link per controller of a hierarchy that has several;
+// under v2 the unified hierarchy itself. A user's mount on, above or below
+// /sys/fs/cgroup is left alone: the container gets none.
+func cgroupfsPlan(in planInput, fss []cgroup.Filesystem) *child.Cgroupfs {
+	if len(fss) == 0 {
+		return nil
+	}
+	for _, m := range in.rec.Volumes {
+		t := filepath.Clean(m.Target)
+		if t == "/" || t == cgroupRoot || strings.HasPrefix(cgroupRoot, t+"/") || strings.HasPrefix(t, cgroupRoot+"/") {
+			return nil
+		}
+	}
+	flags := uintptr(msNosuid | msNoexec | msNodev)
+	mountFlags := flags | msRdonly
+	if in.rec.Config.Privileged {
+		mountFlags = flags
+	}
+	if len(fss) == 1 && fss[0].Dir == "" {
+		return &child.Cgroupfs{Mounts: []mountEntry{{Source: "cgroup", Target: cgroupRoot, FSType: fss[0].Type, Flags: mountFlags, Data: fss[0].Data}}}
+	}
+	plan := &child.Cgroupfs{
+		Mounts:   []mountEntry{{Source: "tmpfs", Target: cgroupRoot, FSType: "tmpfs", Flags: flags, Data: "mode=755"}},
+		Readonly: !in.rec.Config.Privileged,
+	}
+	for _, fs := range fss {
+		plan.Mounts = append(plan.Mounts, mountEntry{Source: "cgroup", Target: cgroupRoot + "/" + fs.Dir, FSType: fs.Type, Flags: mountFlags, Data: fs.Data})
+		for _, name := range fs.Links {
+			plan.Links = append(plan.Links, [2]string{cgroupRoot + "/" + name, fs.Dir})
+		}
 	}
 	return plan
 }

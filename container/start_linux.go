@@ -785,6 +785,13 @@ func (r *Runtime) initSpec(c *Container, rec *record, caps []string, console str
 			CgroupNS: cgroupNSAvailable(),
 		},
 	}
+	if spec.Process.CgroupNS {
+		// An error here (no cgroups, bad limits) is the cgroup's to
+		// report, which is made next.
+		if fss, err := cgroup.Filesystems(cgroupResources(cfg.Resources)); err == nil {
+			spec.Process.Cgroupfs = cgroupfsPlan(in, fss)
+		}
+	}
 	if cfg.Privileged {
 		devs, err := hostDevices()
 		if err != nil {

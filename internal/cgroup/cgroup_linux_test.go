@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -724,4 +725,54 @@ func TestKillSparesOwnPidNamespace(t *testing.T) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ours.pid()))
 	require.NoError(t, err, "not killed")
 	assert.NotContains(t, string(stat), ") Z ", "not killed")
+}
+
+// Filesystems lists exactly the hierarchies a group New makes has a
+// directory in, each with controllers the host mounted it with.
+func TestFilesystemsAreTheGroupsHierarchies(t *testing.T) {
+	parent := testParent(t)
+	for _, r := range []Resources{{}, {CpusetCpus: "0"}} {
+		path := parent + "/fs"
+		c, err := New(path, r)
+		require.NoError(t, err)
+		fss, err := Filesystems(r)
+		require.NoError(t, err)
+		if c.Version() == 2 {
+			assert.Equal(t, []Filesystem{{Type: "cgroup2"}}, fss)
+			require.NoError(t, c.Delete())
+			continue
+		}
+		mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup"))
+		require.NoError(t, err)
+		var withGroup []*mountinfo.Info
+		for _, m := range mounts {
+			if _, err := os.Lstat(m.Mountpoint + path); err == nil {
+				withGroup = append(withGroup, m)
+			}
+		}
+		assert.Len(t, fss, len(withGroup), "one filesystem per hierarchy the group is in")
+		for _, fs := range fss {
+			assert.Equal(t, "cgroup", fs.Type)
+			assert.Equal(t, fs.Data, fs.Dir)
+			found := slices.ContainsFunc(withGroup, func(m *mountinfo.Info) bool {
+				opts := strings.Split(m.VFSOptions, ",")
+				for _, c := range strings.Split(fs.Data, ",") {
+					if !slices.Contains(opts, c) {
+						return false
+					}
+				}
+				return true
+			})
+			assert.True(t, found, "%s is a hierarchy the group is in", fs.Data)
+		}
+		names := func() (out []string) {
+			for _, fs := range fss {
+				out = append(out, strings.Split(fs.Data, ",")...)
+			}
+			return out
+		}()
+		assert.Subset(t, names, []string{"memory", "pids"})
+		assert.Equal(t, r.CpusetCpus != "", slices.Contains(names, "cpuset"), "cpuset only when pinned")
+		require.NoError(t, c.Delete())
+	}
 }

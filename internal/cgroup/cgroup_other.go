@@ -39,3 +39,8 @@ func hostTopology(Resources) topology {
 func readHostStats(*Stats) error {
 	return notSupported("read host statistics")
 }
+
+// Filesystems is not supported off Linux.
+func Filesystems(Resources) ([]Filesystem, error) {
+	return nil, notSupported("cgroup filesystems")
+}

@@ -92,6 +92,16 @@
 // gone is not an error for Delete or Kill; Add, Stats and OOMKilled
 // report it as ErrNotFound.
 //
+// # What a container sees
+//
+// Filesystems describes the cgroup filesystems that show a group to its
+// own processes, mounted inside a cgroup namespace the processes unshare
+// once they are in the group (the namespace's root is then the group):
+// the unified hierarchy on v2; on v1 each hierarchy the group has a
+// directory in, named by its controllers as /proc/self/cgroup lists them
+// ("cpu,cpuacct" when comounted). Hierarchies the group is not in are
+// left out: inside the namespace they would show the parent's group.
+//
 // # What it does not do
 //
 // It does not freeze or thaw groups (no pause), restrict devices (the

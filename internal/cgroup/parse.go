@@ -79,3 +79,39 @@ func parseFlatKeyed(r io.Reader) (map[string]uint64, error) {
 	}
 	return out, nil
 }
+
+// parseHierarchies reads /proc/<pid>/cgroup and returns, for each v1
+// controller, the controllers of its hierarchy as mount(2) names them
+// ("cpu,cpuacct" for cpu and for cpuacct when they are mounted together).
+// Named hierarchies (name=systemd) and the unified one ("0::/...") are
+// left out: no controller lives there.
+func parseHierarchies(r io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("parse cgroup membership: line %q: want id:controllers:path", line)
+		}
+		if parts[1] == "" {
+			continue // the unified hierarchy
+		}
+		var controllers []string
+		for _, c := range strings.Split(parts[1], ",") {
+			if c != "" && !strings.HasPrefix(c, "name=") {
+				controllers = append(controllers, c)
+			}
+		}
+		for _, c := range controllers {
+			out[c] = strings.Join(controllers, ",")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("parse cgroup membership: %w", err)
+	}
+	return out, nil
+}

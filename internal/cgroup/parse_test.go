@@ -177,3 +177,26 @@ func FuzzParseFlatKeyed(f *testing.F) {
 		}
 	})
 }
+
+func TestParseHierarchies(t *testing.T) {
+	in := `12:rdma:/
+11:net_cls,net_prio:/
+4:memory:/berth/abc
+2:cpu,cpuacct:/user.slice
+1:name=systemd:/user.slice/session-1.scope
+0::/user.slice/session-1.scope
+`
+	got, err := parseHierarchies(strings.NewReader(in))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{
+		"rdma": "rdma", "net_cls": "net_cls,net_prio", "net_prio": "net_cls,net_prio",
+		"memory": "memory", "cpu": "cpu,cpuacct", "cpuacct": "cpu,cpuacct",
+	}, got)
+
+	got, err = parseHierarchies(strings.NewReader("0::/\n"))
+	require.NoError(t, err)
+	assert.Empty(t, got, "a v2 host has no v1 hierarchy")
+
+	_, err = parseHierarchies(strings.NewReader("memory\n"))
+	assert.Error(t, err)
+}

@@ -100,6 +100,18 @@ func (h *v1Host) hierarchy(skip ...cgroup1.Name) cgroup1.InitOpts {
 	return cgroup1.WithHierarchy(func() ([]cgroup1.Subsystem, error) { return subsystems, nil })
 }
 
+// v1Skip lists the controllers of v1Controllers a group with l is not
+// made in. A group outside the cpuset hierarchy runs on its parent's
+// CPUs, as one inside would by default; making it there (copying the
+// parent's lists in) is the dearest part of New, so it is done only for a
+// group pinned to some.
+func v1Skip(l limits) []cgroup1.Name {
+	if l.cpusetCpus == "" && l.cpusetMems == "" {
+		return []cgroup1.Name{cgroup1.Cpuset}
+	}
+	return nil
+}
+
 // v1Spec writes l in the form containerd's cgroup1 applies, but for
 // the blkio weight: containerd writes blkio.weight only, which BFQ does
 // not offer, so setBlkioWeight writes it.
@@ -143,15 +155,7 @@ func newV1(path string, r Resources) (*Cgroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A group outside the cpuset hierarchy runs on its parent's CPUs,
-	// as one inside would by default; making it there (copying the
-	// parent's lists in) is the dearest part of New, so it is done only
-	// for a group pinned to some.
-	var skip []cgroup1.Name
-	if l.cpusetCpus == "" && l.cpusetMems == "" {
-		skip = append(skip, cgroup1.Cpuset)
-	}
-	cg, err := cgroup1.New(cgroup1.StaticPath(path), v1Spec(l), host.hierarchy(skip...))
+	cg, err := cgroup1.New(cgroup1.StaticPath(path), v1Spec(l), host.hierarchy(v1Skip(l)...))
 	if err != nil {
 		// New stops at the first controller that fails and leaves the
 		// directories it made.

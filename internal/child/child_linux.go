@@ -382,6 +382,12 @@ func prepare(p *Process) (path string, env []string, code int, err error) {
 			return "", nil, 125, fmt.Errorf("seccomp: %w", err)
 		}
 	}
+	var cgroupfs *rawCgroupfs
+	if p.CgroupNS && p.Cgroupfs != nil {
+		if cgroupfs, err = newRawCgroupfs(p.Cgroupfs); err != nil {
+			return "", nil, 125, err
+		}
+	}
 	// From here on only system calls: the process is in its cgroup, where a
 	// pids limit may forbid the runtime another thread.
 	for len(p.CgroupFDs) > 0 { // each closed and dropped once written
@@ -396,6 +402,11 @@ func prepare(p *Process) (path string, env []string, code int, err error) {
 	if p.CgroupNS {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return "", nil, 125, fmt.Errorf("cgroup namespace: %w", err)
+		}
+		if cgroupfs != nil {
+			if e := cgroupfs.mount(); e != 0 {
+				return "", nil, 125, fmt.Errorf("mount cgroup filesystems: %w", e)
+			}
 		}
 	}
 	if filter != nil {

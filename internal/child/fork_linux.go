@@ -130,6 +130,7 @@ type forkArgs struct {
 	cgroupFDs  []int
 	zero       *byte
 	cgroupNS   bool
+	cgroupfs   *rawCgroupfs
 	noNewPrivs bool
 	prog       *unix.SockFprog
 	filter     []unix.SockFilter
@@ -193,6 +194,11 @@ func newForkArgs(s *Init, stdio [3]int, ctty bool) (*forkArgs, error) {
 		}
 		a.prog = &unix.SockFprog{Len: uint16(len(a.filter)), Filter: &a.filter[0]}
 	}
+	if p.CgroupNS && p.Cgroupfs != nil {
+		if a.cgroupfs, err = newRawCgroupfs(p.Cgroupfs); err != nil {
+			return nil, err
+		}
+	}
 	if a.want, a.lastCap, err = capability.Mask(p.Caps); err != nil {
 		return nil, err
 	}
@@ -234,6 +240,7 @@ const (
 	stepReadonlyRoot
 	stepCgroup
 	stepCgroupNS
+	stepCgroupfs
 	stepNoNewPrivs
 	stepSeccomp
 	stepUser
@@ -246,8 +253,9 @@ const (
 var stepNames = [...]string{
 	stepStdio: "standard streams", stepProc: "mount /proc", stepMask: "mask paths",
 	stepReadonly: "read-only paths", stepReadonlyRoot: "read-only root filesystem",
-	stepCgroup: "join cgroup", stepCgroupNS: "cgroup namespace", stepNoNewPrivs: "no_new_privs",
-	stepSeccomp: "seccomp", stepUser: "set user", stepCaps: "capabilities",
+	stepCgroup: "join cgroup", stepCgroupNS: "cgroup namespace", stepCgroupfs: "mount cgroup filesystems",
+	stepNoNewPrivs: "no_new_privs",
+	stepSeccomp:    "seccomp", stepUser: "set user", stepCaps: "capabilities",
 	stepParentDeath: "parent-death signal", stepCwd: "chdir to cwd", stepExec: "exec",
 }
 
@@ -423,6 +431,12 @@ func (a *forkArgs) fork() (pid int, errno syscall.Errno) {
 			goto fail
 		}
 	}
+	step = stepCgroupfs
+	if a.cgroupfs != nil {
+		if err1 = a.cgroupfs.mount(); err1 != 0 {
+			goto fail
+		}
+	}
 	step = stepNoNewPrivs
 	if a.noNewPrivs {
 		if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); err1 != 0 {
@@ -510,4 +524,81 @@ fail:
 	for {
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 125, 0, 0)
 	}
+}
+
+// rawCgroupfs is a Cgroupfs prepared for raw system calls.
+type rawCgroupfs struct {
+	mounts       []rawMount
+	links        [][2]*byte // target, name: symlinkat(2)'s order
+	remount      *byte      // the first mount's target, made read-only last; nil for none
+	remountFlags uintptr
+}
+
+type rawMount struct {
+	source, target, fstype, data *byte
+	flags                        uintptr
+}
+
+func newRawCgroupfs(c *Cgroupfs) (*rawCgroupfs, error) {
+	var err error
+	cstr := func(s string) *byte {
+		if s == "" {
+			return nil
+		}
+		b, e := syscall.BytePtrFromString(s)
+		if e != nil && err == nil {
+			err = e
+		}
+		return b
+	}
+	r := &rawCgroupfs{}
+	for _, m := range c.Mounts {
+		r.mounts = append(r.mounts, rawMount{source: cstr(m.Source), target: cstr(m.Target), fstype: cstr(m.FSType), data: cstr(m.Data), flags: m.Flags})
+	}
+	for _, l := range c.Links {
+		r.links = append(r.links, [2]*byte{cstr(l[1]), cstr(l[0])})
+	}
+	if c.Readonly && len(c.Mounts) > 0 {
+		r.remount = r.mounts[0].target
+		r.remountFlags = syscall.MS_REMOUNT | syscall.MS_BIND | syscall.MS_RDONLY | c.Mounts[0].Flags
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cgroup filesystems: %w", err)
+	}
+	return r, nil
+}
+
+// atFDCWD is AT_FDCWD (-100) as a system call argument.
+const atFDCWD = ^uintptr(99)
+
+// mount makes c's mounts and links, with raw system calls only, and
+// returns the error of the call that failed. It runs in the forked
+// process, so it must stay nosplit and allocate nothing.
+//
+//go:nosplit
+//go:norace
+func (c *rawCgroupfs) mount() syscall.Errno {
+	var err1 syscall.Errno
+	for i := 0; i < len(c.mounts); i++ {
+		m := &c.mounts[i]
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_MKDIRAT, atFDCWD, uintptr(unsafe.Pointer(m.target)), 0o755)
+		if err1 != 0 && err1 != syscall.EEXIST {
+			return err1
+		}
+		_, _, err1 = syscall.RawSyscall6(syscall.SYS_MOUNT, uintptr(unsafe.Pointer(m.source)), uintptr(unsafe.Pointer(m.target)),
+			uintptr(unsafe.Pointer(m.fstype)), m.flags, uintptr(unsafe.Pointer(m.data)), 0)
+		if err1 != 0 {
+			return err1
+		}
+	}
+	for i := 0; i < len(c.links); i++ {
+		_, _, err1 = syscall.RawSyscall(syscall.SYS_SYMLINKAT, uintptr(unsafe.Pointer(c.links[i][0])), atFDCWD, uintptr(unsafe.Pointer(c.links[i][1])))
+		if err1 != 0 && err1 != syscall.EEXIST {
+			return err1
+		}
+	}
+	if c.remount != nil {
+		_, _, err1 = syscall.RawSyscall6(syscall.SYS_MOUNT, 0, uintptr(unsafe.Pointer(c.remount)), 0, c.remountFlags, 0, 0)
+	}
+	return err1
 }

@@ -64,6 +64,22 @@ type Process struct {
 	// does not use): its parent starts it before it makes the cgroup.
 	CgroupFiles []string `json:",omitempty"`
 	CgroupNS    bool     `json:",omitempty"`
+	// Cgroupfs is what a first process mounts once it is in its cgroup
+	// namespace (only with CgroupNS), if anything.
+	Cgroupfs *Cgroupfs `json:",omitempty"`
+}
+
+// Cgroupfs shows a container its own cgroup at /sys/fs/cgroup. The first
+// process mounts it after it has joined its group and unshared its
+// cgroup namespace, in which a cgroup filesystem has the group as its
+// root: Mounts in order, each on a directory made first when missing;
+// then Links (name → target); then, with Readonly, it makes the first
+// mount read-only (v1's tmpfs, which holds the hierarchies' directories
+// and links and is written until then).
+type Cgroupfs struct {
+	Mounts   []Mount
+	Links    [][2]string `json:",omitempty"`
+	Readonly bool        `json:",omitempty"`
 }
 
 // Mount is one mount(2) call in the container's root, before pivot_root.
