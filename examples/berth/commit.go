@@ -69,7 +69,7 @@ config) is not supported yet.`,
 	flags.SetInterspersed(false)
 	flags.StringVarP(&author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
 	flags.StringVarP(&message, "message", "m", "", "Commit message")
-	flags.StringArrayVarP(&changes, "change", "c", nil, "Apply Dockerfile instruction to the created image (not supported)")
+	stringArrayVar(flags, &changes, "change", "c", "Apply Dockerfile instruction to the created image (not supported)")
 	flags.BoolVarP(&pause, "pause", "p", true, "Pause container during commit (deprecated: use --no-pause instead)")
 	_ = flags.MarkHidden("pause")
 	flags.BoolVar(&noPause, "no-pause", false, "Disable pausing container during commit")

@@ -96,8 +96,8 @@ not exist. With -d berth starts it and returns at once.`,
 	flags.BoolVar(&privileged, "privileged", false, "Give extended privileges to the command")
 	flags.StringVarP(&user, "user", "u", "", "Username or UID (format: \"<name|uid>[:<group|gid>]\")")
 	flags.StringVarP(&workdir, "workdir", "w", "", "Working directory inside the container")
-	flags.StringArrayVarP(&env, "env", "e", nil, "Set environment variables")
-	flags.StringArrayVar(&envFiles, "env-file", nil, "Read in a file of environment variables")
+	stringArrayVar(flags, &env, "env", "e", "Set environment variables")
+	stringArrayVar(flags, &envFiles, "env-file", "", "Read in a file of environment variables")
 	flags.StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
 	return cmd
 }

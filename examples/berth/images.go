@@ -106,7 +106,7 @@ use "json" (or {{json .}}) for one JSON object per line.`,
 	flags.BoolVarP(&all, "all", "a", false, "Show all images (default hides intermediate images)")
 	flags.BoolVar(&digests, "digests", false, "Show digests")
 	flags.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
-	flags.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided")
+	stringArrayVar(flags, &filters, "filter", "f", "Filter output based on conditions provided")
 	flags.StringVar(&format, "format", "", "Format output using a custom template")
 	return cmd
 }

@@ -79,6 +79,6 @@ label=KEY=VALUE.`,
 	flags := cmd.Flags()
 	flags.BoolVarP(&all, "all", "a", false, "Remove all unused images, not just dangling ones")
 	flags.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	flags.StringArrayVar(&filters, "filter", nil, "Provide filter values (e.g. \"label=<key>=<value>\")")
+	stringArrayVar(flags, &filters, "filter", "", "Provide filter values (e.g. \"label=<key>=<value>\")")
 	return cmd
 }

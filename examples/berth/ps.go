@@ -140,7 +140,7 @@ only network so far is "none". Sizes (-s, .Size) are not available.`,
 	flags.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	flags.BoolVarP(&latest, "latest", "l", false, "Show the latest created container (includes all states)")
 	flags.IntVarP(&last, "last", "n", -1, "Show n last created containers (includes all states)")
-	flags.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided")
+	stringArrayVar(flags, &filters, "filter", "f", "Filter output based on conditions provided")
 	flags.StringVar(&format, "format", "", "Format output using a custom template")
 	return cmd
 }

@@ -74,8 +74,8 @@ number of arguments), as the docker CLI does for flag errors.`,
 	flags := root.PersistentFlags()
 	flags.StringVar(&c.root, "root", rootDefault, "Directory of the image store (env BERTH_ROOT)")
 	flags.StringVar(&c.dockerConfigDir, "config", "", "Location of client config files (default $DOCKER_CONFIG or ~/.docker)")
-	flags.StringArrayVar(&c.registryMirrors, "registry-mirror", nil, "Preferred Docker Hub mirror (repeatable)")
-	flags.StringArrayVar(&c.insecureRegistry, "insecure-registry", nil, "Registry host or CIDR reached over plain HTTP or unverified TLS (repeatable)")
+	stringArrayVar(flags, &c.registryMirrors, "registry-mirror", "", "Preferred Docker Hub mirror (repeatable)")
+	stringArrayVar(flags, &c.insecureRegistry, "insecure-registry", "", "Registry host or CIDR reached over plain HTTP or unverified TLS (repeatable)")
 
 	root.AddCommand(commands(c, args)...)
 	return root

@@ -95,7 +95,7 @@ Filters: stars=N, is-official=true|false, is-automated=true|false.
 	}
 	flags := cmd.Flags()
 	flags.IntVar(&limit, "limit", 0, "Max number of search results (default 25)")
-	flags.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided")
+	stringArrayVar(flags, &filters, "filter", "f", "Filter output based on conditions provided")
 	flags.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	flags.StringVar(&format, "format", "", "Pretty-print search using a Go template")
 	return cmd

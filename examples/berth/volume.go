@@ -87,7 +87,7 @@ returns it unchanged. The local driver is the only one; it takes no options.`,
 	flags.StringVarP(&driver, "driver", "d", volumeDriver, "Specify volume driver name")
 	flags.StringVar(&name, "name", "", "Specify volume name")
 	_ = flags.MarkHidden("name")
-	flags.StringArrayVarP(&driverOpts, "opt", "o", nil, "Set driver specific options (none for the local driver)")
+	stringArrayVar(flags, &driverOpts, "opt", "o", "Set driver specific options (none for the local driver)")
 	flags.Var(&labels, "label", "Set metadata for a volume")
 	return cmd
 }
