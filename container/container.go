@@ -157,8 +157,7 @@ const (
 	WaitNextExit WaitCondition = "next-exit"
 	// WaitRemoved returns when the container is removed, with the last
 	// exit the waiter saw: the exit this program watched, or the exited
-	// state it read before the removal. A container another program
-	// both stops and removes between two reads reports 0.
+	// state it read before the removal, which Remove lets it read.
 	WaitRemoved WaitCondition = "removed"
 )
 
@@ -191,8 +190,23 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 	// An exit this program watches is also delivered directly: it is known
 	// even if the container is removed (AutoRemove) before a poll sees it.
 	localExit := c.rt.onExit(c.id)
+	// An exit another program watches is read from the state: hold it,
+	// so that a removal right after it waits until it is read (holdExit).
+	var hold *os.File
+	if !c.rt.watched(c.id) {
+		hold = c.rt.holdExit(c.id)
+	}
 	go func() {
 		defer c.rt.forgetExit(c.id, localExit)
+		// The hold goes before the result: the caller may remove next.
+		deliver := func(s ExitStatus) {
+			c.rt.releaseHold(c.id, hold)
+			out <- s
+		}
+		fail := func(err error) {
+			c.rt.releaseHold(c.id, hold)
+			errc <- err
+		}
 		// The last exit seen, for WaitRemoved, which reports the exit of
 		// the container it saw removed.
 		var last ExitStatus
@@ -202,10 +216,10 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 			if err != nil && cond != WaitRemoved {
 				select {
 				case s := <-localExit: // exited and removed meanwhile
-					out <- s
+					deliver(s)
 					return
 				case <-ran:
-					out <- c.ran.status
+					deliver(c.ran.status)
 					return
 				default:
 				}
@@ -221,22 +235,30 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 					last = c.ran.status
 				default:
 				}
-				out <- last
+				deliver(last)
 				return
 			case err != nil && !errors.Is(err, ErrNotFound):
-				errc <- err
+				fail(err)
 				return
 			case err != nil:
-				errc <- fmt.Errorf("wait for container %s: removed: %w", c.ShortID(), err)
+				fail(fmt.Errorf("wait for container %s: removed: %w", c.ShortID(), err))
 				return
 			}
 			if st.Status == StatusRunning && !c.rt.watched(c.id) && !processAlive(st.Owner, st.OwnerStart) {
-				// Nobody watches it any more: settle its state.
+				// Nobody watches it any more: settle its state (which
+				// may remove it: the hold would hold that up).
+				c.rt.releaseHold(c.id, hold)
 				_ = c.rt.reconcile(ctx, c.id)
 				continue
 			}
 			if st.Status == StatusExited || st.Status == StatusDead {
 				last = ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error}
+				if cond == WaitRemoved {
+					c.rt.releaseHold(c.id, hold) // the exit it will report is known
+				}
+			}
+			if hold != nil && removalPending(c) {
+				c.rt.releaseHold(c.id, hold)
 			}
 			done := false
 			switch cond {
@@ -246,22 +268,23 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 				done = st.Status != StatusRunning && st.Status != StatusCreated && !st.StartedAt.Equal(startedAt)
 			}
 			if done {
-				out <- ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error}
+				deliver(ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error})
 				return
 			}
 			select {
 			case <-ctx.Done():
-				errc <- fmt.Errorf("wait for container %s: %w", c.ShortID(), ctx.Err())
+				fail(fmt.Errorf("wait for container %s: %w", c.ShortID(), ctx.Err()))
 				return
 			case s := <-localExit:
 				if cond != WaitRemoved {
-					out <- s
+					deliver(s)
 					return
 				}
 				last = s
+				c.rt.releaseHold(c.id, hold)
 			case <-ran:
 				if cond != WaitRemoved {
-					out <- c.ran.status
+					deliver(c.ran.status)
 					return
 				}
 				last, ran = c.ran.status, nil
@@ -406,6 +429,14 @@ func (c *Container) Remove(ctx context.Context, opts RemoveOptions) error {
 			return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
 		}
 	}
+	// Programs waiting for the exit read it before the state goes.
+	undoNotice := c.waitForHolders(ctx)
+	removed := false
+	defer func() {
+		if !removed {
+			undoNotice()
+		}
+	}()
 	unlock, err := c.rt.lock(ctx)
 	if err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
@@ -427,6 +458,7 @@ func (c *Container) Remove(ctx context.Context, opts RemoveOptions) error {
 	if err := os.Rename(c.dir(), tmp); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ShortID(), err)
 	}
+	removed = true
 	// The directory goes last: an interrupted remove is finished from its
 	// config. The cgroup is independent of both.
 	var cgroupGone sync.WaitGroup

@@ -156,7 +156,13 @@
 //     the container is removed, so the container can still start.
 //   - A container whose watcher died is not left "running" forever: the
 //     next Open settles it.
-//   - Stop, Kill and Wait work from any program, not through a daemon.
+//   - Stop, Kill and Wait work from any program, not through a daemon. A
+//     program waiting for an exit another program watches reads it from
+//     the container's state; it holds a shared lock on the container
+//     (a flock on its config file) until it has, and Remove waits for
+//     such holders (a second at most) before the state goes, so that the
+//     exit of an auto-removed container still reaches them, as docker
+//     wait reports it.
 //   - /sys/fs/cgroup shows a container its own group, read-only
 //     (read-write when privileged), as Docker does with a private cgroup
 //     namespace, its default on cgroup v2: the unified hierarchy on v2,

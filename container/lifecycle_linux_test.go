@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -352,6 +353,52 @@ func TestWaitRemovedMeansGone(t *testing.T) {
 	}
 	_, err := rt.Images().Remove(ctx, "busybox", false)
 	require.NoError(t, err, "no container holds the image any more")
+}
+
+// A program waiting for a container another program watches reads the
+// exit even when that program removes the container right after it
+// (AutoRemove), as docker wait of a run -d --rm container does; a remove
+// with nobody waiting leaves no notice behind.
+func TestWaitInAnotherProgramSeesAnAutoRemovedExit(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	other, err := Open(ctx, rt.root)
+	require.NoError(t, err)
+	defer other.Close()
+	for i := range 3 {
+		c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh(fmt.Sprintf("sleep 0.2; exit %d", 3+i)), AutoRemove: true})
+		require.NoError(t, err)
+		theirs, err := other.Get(ctx, c.ID())
+		require.NoError(t, err)
+		exited, errc := theirs.Wait(ctx, WaitNextExit)
+		removed, errcRemoved := theirs.Wait(ctx, WaitRemoved)
+		start := time.Now()
+		require.NoError(t, c.Start(ctx))
+		for _, ch := range []struct {
+			out  <-chan ExitStatus
+			errc <-chan error
+		}{{exited, errc}, {removed, errcRemoved}} {
+			select {
+			case s := <-ch.out:
+				assert.Equal(t, 3+i, s.ExitCode)
+			case err := <-ch.errc:
+				require.NoError(t, err)
+			}
+		}
+		_, err = rt.Get(ctx, c.ID())
+		require.ErrorIs(t, err, ErrNotFound, "removed")
+		assert.Less(t, time.Since(start), 200*time.Millisecond+holdGrace, "the remove waited for the waiters, not longer")
+	}
+
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"true"}})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	_, err = c.WaitExit(ctx)
+	require.NoError(t, err)
+	dir := c.dir()
+	undo := c.waitForHolders(ctx)
+	undo()
+	assert.NoFileExists(t, filepath.Join(dir, removingFile), "nobody held the exit")
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }
 
 // A name left behind by a create or remove that was killed half-way (its

@@ -56,6 +56,7 @@ type Runtime struct {
 	live    map[string]*process // containers this process started and watches
 	changed map[string]chan struct{}
 	exits   map[string][]chan ExitStatus // waiters of exits this process watches
+	holds   map[string][]*os.File        // waiters' holds on exits other processes watch (holdExit)
 }
 
 // Option configures Open.
@@ -91,6 +92,7 @@ func Open(ctx context.Context, root string, opts ...Option) (*Runtime, error) {
 		live:    map[string]*process{},
 		changed: map[string]chan struct{}{},
 		exits:   map[string][]chan ExitStatus{},
+		holds:   map[string][]*os.File{},
 	}
 	for _, d := range []string{r.dir, filepath.Join(r.dir, namesDir), filepath.Join(r.dir, ownersDir)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {

@@ -354,6 +354,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	}
 	r.mu.Lock()
 	r.live[c.id] = p
+	r.releaseHoldsLocked(c.id) // this program's waiters get the exit from p
 	r.mu.Unlock()
 	if err := c.saveState(st); err != nil {
 		p.kill()

@@ -60,6 +60,12 @@ func TestRunWithRmLeavesNothing(t *testing.T) {
 	id := b.runDetached(t, "--rm", "busybox", "true")
 	b.run(t, "wait", id) // fails if the container is already gone
 	waitUntil(t, func() bool { return b.ok(t, "ps", "-a", "-q").stdout == "" }, "the monitor removes a detached --rm container")
+
+	// As docker: wait reports the exit of a container the monitor removes
+	// right after it.
+	id = b.runDetached(t, "--rm", "busybox", "sh", "-c", "sleep 0.3; exit 5")
+	assert.Equal(t, "5\n", b.ok(t, "wait", id).stdout)
+	waitUntil(t, func() bool { return b.ok(t, "ps", "-a", "-q").stdout == "" }, "removed after the wait read the exit")
 }
 
 func TestRunDetachedThenPsLogsExecStop(t *testing.T) {
