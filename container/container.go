@@ -198,13 +198,17 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 	}
 	go func() {
 		defer c.rt.forgetExit(c.id, localExit)
+		drop := func() {
+			c.rt.releaseHold(c.id, hold)
+			hold = nil
+		}
 		// The hold goes before the result: the caller may remove next.
 		deliver := func(s ExitStatus) {
-			c.rt.releaseHold(c.id, hold)
+			drop()
 			out <- s
 		}
 		fail := func(err error) {
-			c.rt.releaseHold(c.id, hold)
+			drop()
 			errc <- err
 		}
 		// The last exit seen, for WaitRemoved, which reports the exit of
@@ -247,18 +251,18 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 			if st.Status == StatusRunning && !c.rt.watched(c.id) && !processAlive(st.Owner, st.OwnerStart) {
 				// Nobody watches it any more: settle its state (which
 				// may remove it: the hold would hold that up).
-				c.rt.releaseHold(c.id, hold)
+				drop()
 				_ = c.rt.reconcile(ctx, c.id)
 				continue
 			}
 			if st.Status == StatusExited || st.Status == StatusDead {
 				last = ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error}
 				if cond == WaitRemoved {
-					c.rt.releaseHold(c.id, hold) // the exit it will report is known
+					drop() // the exit it will report is known
 				}
 			}
 			if hold != nil && removalPending(c) {
-				c.rt.releaseHold(c.id, hold)
+				drop()
 			}
 			done := false
 			switch cond {
@@ -281,7 +285,7 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 					return
 				}
 				last = s
-				c.rt.releaseHold(c.id, hold)
+				drop()
 			case <-ran:
 				if cond != WaitRemoved {
 					deliver(c.ran.status)
