@@ -82,10 +82,9 @@ for cmd in run exec ps rm; do
 	[[ $help == *$'\n  berth '"$cmd"* ]] ||
 		{ echo "bench: $berth_bin has no \"$cmd\" command (rebuild with make build)" >&2; exit 1; }
 done
-# The docker client packaged with dockerd (Debian's docker.io puts dockerd in
-# /usr/sbin and docker in /usr/bin) rather than whichever is first on PATH.
-docker_bin=${DOCKER:-$(PATH="$(dirname "$(command -v dockerd)"):/usr/bin:$PATH" command -v docker)}
-[[ -x $docker_bin ]] || { echo "bench: $docker_bin not found (run make bench-deps)" >&2; exit 1; }
+# shellcheck source=bench/dockerd.sh
+source "$repo/bench/dockerd.sh"
+docker_find || exit 1
 
 # Not on tmpfs: overlay2 and podman's overlay need an upper layer on a
 # filesystem overlayfs accepts, and every engine should write to one disk.
@@ -99,16 +98,13 @@ install -m 0755 "$berth_bin" "$work/berth-bin"
 berth_bin=$work/berth-bin
 berth_root=$work/berth
 docker_dir=$work/docker
-docker_sock=$docker_dir/docker.sock
 podman_dir=$work/podman
 runc_root=$work/runc
 bundle=$work/bundle
-docker_pid=""
 
 q() { printf '%q' "$1"; }
 berth=("$berth_bin" --root "$berth_root")
 docker=("$docker_bin")
-export DOCKER_HOST=unix://$docker_sock
 podman=(podman --root "$podman_dir/root" --runroot "$podman_dir/run" --tmpdir "$podman_dir/tmp"
 	--runtime runc --cgroup-manager cgroupfs --events-backend file --storage-driver overlay)
 # The same commands as text, for hyperfine's shell.
@@ -138,28 +134,6 @@ existed_before() {
 		[[ $d == "$1" ]] && return 0
 	done
 	return 1
-}
-
-docker_stop() {
-	[[ -n $docker_pid ]] || return 0
-	kill "$docker_pid" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$docker_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$docker_pid" 2>/dev/null || true
-	wait "$docker_pid" 2>/dev/null || true
-	docker_pid=""
-}
-
-# unmount_under DIR: unmount everything mounted at or below DIR, deepest first.
-unmount_under() {
-	local mnt
-	awk -v dir="$1" '$2 == dir || index($2, dir "/") == 1 { print $2 }' /proc/self/mounts |
-		sort -r | while read -r mnt; do
-			umount "$mnt" 2>/dev/null || umount -l "$mnt" || true
-		done
 }
 
 # berth_monitor_pids: the berth monitor of our root, if it runs.
@@ -259,22 +233,7 @@ trap 'exit 143' TERM
 image_id=$("$work/mkbusybox" -root "$berth_root" -tag "$image" -save "$work/busybox.tar")
 echo "image: $image ($image_id), from $(readlink -f /bin/busybox)"
 
-mkdir -p "$docker_dir"
-dockerd --data-root "$docker_dir/data" --exec-root "$docker_dir/exec" \
-	--pidfile "$docker_dir/docker.pid" -H "unix://$docker_sock" \
-	--storage-driver overlay2 --bridge=none --iptables=false --ip6tables=false \
-	--log-level error >"$docker_dir/dockerd.log" 2>&1 &
-docker_pid=$!
-for ((i = 0; i < 300; i++)); do
-	"${docker[@]}" version >/dev/null 2>&1 && break
-	kill -0 "$docker_pid" 2>/dev/null || break
-	sleep 0.1
-done
-"${docker[@]}" version >/dev/null 2>&1 || {
-	echo "bench: dockerd did not start:" >&2
-	cat "$docker_dir/dockerd.log" >&2
-	exit 1
-}
+docker_start "$docker_dir" || exit 1
 "${docker[@]}" load -q -i "$work/busybox.tar" >/dev/null
 [[ $("${docker[@]}" image inspect -f '{{.ID}}' "$image") == "$image_id" ]] ||
 	{ echo "bench: docker loaded another image ID than berth stored" >&2; exit 1; }

@@ -47,10 +47,9 @@ for tool in docker-registry skopeo dockerd hyperfine tar gzip go awk; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool not found (run make bench-deps)" >&2; exit 1; }
 done
 [[ -x $berth_bin ]] || { echo "bench: $berth_bin not found (run make build)" >&2; exit 1; }
-# The docker client packaged with dockerd (Debian's docker.io puts dockerd in
-# /usr/sbin and docker in /usr/bin) rather than whichever is first on PATH.
-docker_bin=${DOCKER:-$(PATH="$(dirname "$(command -v dockerd)"):/usr/bin:$PATH" command -v docker)}
-[[ -x $docker_bin ]] || { echo "bench: $docker_bin not found (run make bench-deps)" >&2; exit 1; }
+# shellcheck source=bench/dockerd.sh
+source "$repo/bench/dockerd.sh"
+docker_find || exit 1
 
 # shellcheck source=scripts/registry.sh
 source "$repo/scripts/registry.sh"
@@ -59,30 +58,6 @@ source "$repo/scripts/registry.sh"
 # as upper layer, and the comparison should write to the same disk for all.
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/berth-bench-unpack.XXXXXX")
 docker_dir=$work/docker
-docker_sock=$docker_dir/docker.sock
-docker_pid=""
-
-docker_stop() {
-	[[ -n $docker_pid ]] || return 0
-	kill "$docker_pid" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$docker_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$docker_pid" 2>/dev/null || true
-	wait "$docker_pid" 2>/dev/null || true
-	docker_pid=""
-}
-
-# unmount_under DIR: unmount everything mounted at or below DIR, deepest first.
-unmount_under() {
-	local mnt
-	awk -v dir="$1" '$2 == dir || index($2, dir "/") == 1 { print $2 }' /proc/self/mounts |
-		sort -r | while read -r mnt; do
-			umount "$mnt" 2>/dev/null || umount -l "$mnt" || true
-		done
-}
 
 cleanup() {
 	docker_stop
@@ -116,23 +91,7 @@ for d in "${layer_digests[@]}"; do
 	compressed=$((compressed + $(stat -c %s "$work/blobs/${d#sha256:}")))
 done
 
-mkdir -p "$docker_dir"
-dockerd --data-root "$docker_dir/data" --exec-root "$docker_dir/exec" \
-	--pidfile "$docker_dir/docker.pid" -H "unix://$docker_sock" \
-	--storage-driver overlay2 --bridge=none --iptables=false --ip6tables=false \
-	--log-level error >"$docker_dir/dockerd.log" 2>&1 &
-docker_pid=$!
-export DOCKER_HOST=unix://$docker_sock
-for ((i = 0; i < 300; i++)); do
-	"$docker_bin" version >/dev/null 2>&1 && break
-	kill -0 "$docker_pid" 2>/dev/null || break
-	sleep 0.1
-done
-"$docker_bin" version >/dev/null 2>&1 || {
-	echo "bench: dockerd did not start:" >&2
-	cat "$docker_dir/dockerd.log" >&2
-	exit 1
-}
+docker_start "$docker_dir" || exit 1
 driver=$("$docker_bin" info --format '{{.Driver}}')
 [[ $driver == overlay2 ]] || { echo "bench: dockerd uses $driver, want overlay2" >&2; exit 1; }
 decompressor="Go's compress/gzip"
