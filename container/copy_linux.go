@@ -2,6 +2,7 @@ package container
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -104,26 +105,13 @@ func (c *Container) CopyFrom(ctx context.Context, path string, w io.Writer) (Pat
 	return loc.stat, nil
 }
 
-// CopyOption changes how CopyTo writes files.
-type CopyOption func(*copyOptions)
-
-type copyOptions struct {
-	keepOwners bool
-}
-
-// CopyOwnership keeps the owners the archive records (docker cp
-// --archive). Without it copied files belong to the container's root user,
-// UID and GID 0, as docker cp makes them.
-func CopyOwnership() CopyOption { return func(o *copyOptions) { o.keepOwners = true } }
-
 // CopyTo extracts the tar r into the directory path of the container, as
 // docker cp copies into a container (paths and what is seen: see
-// StatPath). path must exist (else ErrNotFound)
-// and be a directory or a symlink to one (else ErrInvalid). Entries are
-// created with their modes, times, xattrs and (with CopyOwnership)
-// owners; an existing file is replaced, an existing directory is merged
-// into, but, as docker refuses, a directory is never replaced by a
-// non-directory nor the reverse (ErrInvalid).
+// StatPath). path must exist (else ErrNotFound) and be a directory or a
+// symlink to one (else ErrInvalid). Entries are extracted as
+// ExtractArchive extracts them (the same rules for merging, replacing,
+// modes, times and xattrs) but belong to the container's root user, UID
+// and GID 0, unless CopyOwnership keeps the archive's owners.
 //
 // Entries must stay inside path: an absolute name or link name, a ".."
 // leading out, or a path through a symlink (in the archive or already in
@@ -131,10 +119,7 @@ func CopyOwnership() CopyOption { return func(o *copyOptions) { o.keepOwners = t
 // ErrInvalid, as does a malformed archive. Entries already extracted then
 // stay. A read-only root filesystem or volume gives ErrInvalid too.
 func (c *Container) CopyTo(ctx context.Context, path string, r io.Reader, opts ...CopyOption) error {
-	var o copyOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := copyOptionsOf(opts)
 	v, err := c.openRoot(ctx, "copy to", viewMounts)
 	if err != nil {
 		return fmt.Errorf("copy to %s in container %s: %w", path, c.ShortID(), err)
@@ -158,13 +143,73 @@ func (c *Container) CopyTo(ctx context.Context, path string, r io.Reader, opts .
 		return fmt.Errorf("copy to %s in container %s: %w", path, c.ShortID(), err)
 	}
 	defer root.Close()
-	if err := extract(ctx, root, r, o); err != nil {
+	x := extraction{root: root, dest: filepath.Join("/", path), owners: ownersRoot}
+	if o.keepOwners {
+		x.owners = ownersArchived
+	}
+	if err := x.run(ctx, r); err != nil {
 		if errors.Is(err, unix.EROFS) {
 			err = fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		return fmt.Errorf("copy to %s in container %s: %w", path, c.ShortID(), err)
 	}
 	return nil
+}
+
+// ExtractArchive extracts the tar stream r into dir, a directory on the
+// host, as docker cp extracts what it copies out of a container: r is
+// typically what CopyFrom wrote. dir must exist (else ErrNotFound) and be
+// a directory (else ErrInvalid). Entries are extracted under their own
+// names: an entry named "." is dir itself and is skipped; to land a
+// copy under another name, rename the archive's entries first.
+//
+// The archive is not trusted, and nothing lands outside dir: every entry
+// is created through an os.Root of dir. An absolute name or link name, a
+// ".." leading out, or a path through a symlink (in the archive or already
+// in dir) that is absolute or points out of dir fails with ErrInvalid, as
+// does a malformed archive or an entry of a type that cannot be
+// extracted; the error names the entry. Entries already extracted then
+// stay. ctx stops the extraction between entries.
+//
+// Entries are created with their modes (set-ID and sticky bits
+// included), times (a symlink's too), hardlinks, device nodes (which need
+// the privilege to make them) and files' extended attributes; an
+// attribute the filesystem does not support or the caller may not set is
+// left out. Entries belong to the caller, as docker cp makes them on the
+// host; with CopyOwnership they get the owners the archive records, which
+// needs the privilege to chown. An existing file or symlink is replaced,
+// an existing directory is merged into, but a directory is never replaced
+// by a non-directory nor the reverse (ErrInvalid). Directories get their
+// modes and times last, deepest first, once filled: a read-only directory
+// of the archive is filled all the same.
+func ExtractArchive(ctx context.Context, dir string, r io.Reader, opts ...CopyOption) error {
+	o := copyOptionsOf(opts)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
+			err = fmt.Errorf("%s is not a directory: %w", dir, ErrInvalid)
+		} else if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
+			err = fmt.Errorf("%w: %w", err, ErrNotFound)
+		}
+		return fmt.Errorf("extract archive: %w", err)
+	}
+	defer root.Close()
+	x := extraction{root: root, dest: dir, owners: ownersCaller}
+	if o.keepOwners {
+		x.owners = ownersArchived
+	}
+	if err := x.run(ctx, r); err != nil {
+		return fmt.Errorf("extract archive to %s: %w", dir, err)
+	}
+	return nil
+}
+
+func copyOptionsOf(opts []CopyOption) copyOptions {
+	var o copyOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // location is a path found in a rootView: the entry base in the
@@ -269,17 +314,36 @@ func fileMode(m uint16) fs.FileMode {
 	return mode
 }
 
-// extract writes the tar r into root. Every operation goes through root,
-// which refuses any path that leaves it (by "..", or by a symlink that is
-// absolute or leads out), so an archive cannot reach beyond the
-// destination whatever links it or the container plants.
-func extract(ctx context.Context, root *os.Root, r io.Reader, o copyOptions) error {
+// owners says who owns what an extraction creates.
+type owners int
+
+const (
+	ownersCaller   owners = iota // whoever extracts: no chown
+	ownersRoot                   // UID and GID 0
+	ownersArchived               // the UID and GID the archive records
+)
+
+// extraction writes a tar stream into root, for CopyTo and ExtractArchive.
+// Every operation goes through root, which refuses any path that leaves it
+// (by "..", or by a symlink that is absolute or leads out), so an archive
+// cannot reach beyond the destination whatever links it or the
+// destination holds.
+type extraction struct {
+	root   *os.Root
+	dest   string // root as the caller named it, for messages
+	owners owners
+}
+
+// dirMeta is what a directory of the archive gets once it is filled.
+type dirMeta struct {
+	name         string
+	mode         fs.FileMode
+	atime, mtime time.Time
+}
+
+func (x *extraction) run(ctx context.Context, r io.Reader) error {
 	tr := tar.NewReader(r)
-	type dirTime struct {
-		name  string
-		mtime time.Time
-	}
-	var dirs []dirTime
+	var dirs []dirMeta
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -296,36 +360,50 @@ func extract(ctx context.Context, root *os.Root, r io.Reader, o copyOptions) err
 		}
 		name, err := entryName(h.Name)
 		if err != nil {
-			return err
+			return fmt.Errorf("archive entry %q: %w", h.Name, err)
 		}
 		if name == "." {
 			continue // the destination itself
 		}
-		if err := extractEntry(root, tr, h, name, o); err != nil {
+		if err := x.entry(tr, h, name); err != nil {
 			if escapes(err) {
-				err = fmt.Errorf("%w: %w", ErrInvalid, err)
+				err = fmt.Errorf("%w: %w", err, ErrInvalid)
 			}
-			return fmt.Errorf("extract %s: %w", h.Name, err)
+			return fmt.Errorf("archive entry %q: %w", h.Name, err)
 		}
 		if h.Typeflag == tar.TypeDir {
-			dirs = append(dirs, dirTime{name, h.ModTime})
+			dirs = append(dirs, dirMeta{name, entryMode(h), accessTime(h), h.ModTime})
 		}
 	}
-	// Directory times last: creating entries in them changed them.
-	for _, d := range slices.Backward(dirs) {
-		if err := root.Chtimes(d.name, d.mtime, d.mtime); err != nil {
-			return fmt.Errorf("extract %s: %w", d.name, err)
+	// Directories last, deepest first: filling them changed their times,
+	// and a read-only mode would have kept them from being filled. Of two
+	// entries for one directory, the archive's last wins.
+	slices.SortStableFunc(dirs, func(a, b dirMeta) int {
+		return cmp.Compare(strings.Count(b.name, "/"), strings.Count(a.name, "/"))
+	})
+	for _, d := range dirs {
+		err := x.root.Chmod(d.name, d.mode)
+		if err == nil {
+			err = x.root.Chtimes(d.name, d.atime, d.mtime)
+		}
+		if err != nil {
+			return fmt.Errorf("archive entry %q: %w", d.name, err)
 		}
 	}
 	return nil
 }
 
-// entryName checks an archive name and returns it cleaned: relative, and
-// not leading out with "..".
+// entryName checks an archive name (or a hardlink's target) and returns
+// it cleaned: relative, and not leading out with "..".
 func entryName(name string) (string, error) {
 	clean := filepath.Clean(name)
-	if name == "" || filepath.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("archive entry %q leads out of the destination: %w", name, ErrInvalid)
+	switch {
+	case name == "":
+		return "", fmt.Errorf("empty name: %w", ErrInvalid)
+	case filepath.IsAbs(name):
+		return "", fmt.Errorf("absolute name: %w", ErrInvalid)
+	case clean == ".." || strings.HasPrefix(clean, "../"):
+		return "", fmt.Errorf("leads out of the destination: %w", ErrInvalid)
 	}
 	return clean, nil
 }
@@ -341,100 +419,145 @@ func escapes(err error) bool {
 	return false
 }
 
-func extractEntry(root *os.Root, tr *tar.Reader, h *tar.Header, name string, o copyOptions) error {
+// entryMode is an entry's permission bits with set-ID and sticky bits.
+func entryMode(h *tar.Header) fs.FileMode {
+	return h.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+}
+
+// entry extracts h, whose name checked and cleaned is name. A directory
+// gets its mode and times later, from run.
+func (x *extraction) entry(tr *tar.Reader, h *tar.Header, name string) error {
 	if parent := filepath.Dir(name); parent != "." {
-		if err := root.MkdirAll(parent, 0o755); err != nil {
+		if err := x.root.MkdirAll(parent, 0o755); err != nil {
 			return err
 		}
 	}
 	isDir := h.Typeflag == tar.TypeDir
-	existing, err := root.Lstat(name)
+	existing, err := x.root.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		existing = nil
 	case err != nil:
 		return err
 	case existing.IsDir() && !isDir:
-		return fmt.Errorf("cannot overwrite directory %q with non-directory: %w", name, ErrInvalid)
+		return fmt.Errorf("cannot overwrite directory %q with non-directory: %w", filepath.Join(x.dest, name), ErrInvalid)
 	case !existing.IsDir() && isDir:
-		return fmt.Errorf("cannot overwrite non-directory %q with directory: %w", name, ErrInvalid)
+		return fmt.Errorf("cannot overwrite non-directory %q with directory: %w", filepath.Join(x.dest, name), ErrInvalid)
 	case !isDir:
-		if err := root.Remove(name); err != nil {
+		if err := x.root.Remove(name); err != nil {
 			return err
 		}
 	}
-	uid, gid := 0, 0
-	if o.keepOwners {
-		uid, gid = h.Uid, h.Gid
-	}
-	mode := h.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 	switch h.Typeflag {
 	case tar.TypeDir:
 		if existing == nil {
-			if err := root.Mkdir(name, 0o700); err != nil {
+			if err := x.root.Mkdir(name, 0o700); err != nil {
 				return err
 			}
 		}
+		return x.chown(name, h)
 	case tar.TypeReg:
-		return extractFile(root, tr, h, name, uid, gid, mode)
+		return x.file(tr, h, name)
 	case tar.TypeSymlink:
-		if err := root.Symlink(h.Linkname, name); err != nil {
+		if err := x.root.Symlink(h.Linkname, name); err != nil {
 			return err
 		}
-		return root.Lchown(name, uid, gid)
+		if err := x.chown(name, h); err != nil {
+			return err
+		}
+		return x.at(name, func(dir int, base string) error {
+			atime, err := unix.TimeToTimespec(accessTime(h))
+			if err != nil {
+				return err
+			}
+			mtime, err := unix.TimeToTimespec(h.ModTime)
+			if err != nil {
+				return err
+			}
+			return unix.UtimesNanoAt(dir, base, []unix.Timespec{atime, mtime}, unix.AT_SYMLINK_NOFOLLOW)
+		})
 	case tar.TypeLink:
 		target, err := entryName(h.Linkname)
 		if err != nil {
-			return err
+			return fmt.Errorf("link target %q: %w", h.Linkname, err)
 		}
-		return root.Link(target, name)
+		return x.root.Link(target, name)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		kind := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}[h.Typeflag]
-		dir, err := root.Open(filepath.Dir(name))
-		if err != nil {
-			return err
+		err := x.at(name, func(dir int, base string) error {
+			return unix.Mknodat(dir, base, kind|0o600, int(unix.Mkdev(uint32(h.Devmajor), uint32(h.Devminor))))
+		})
+		if err == nil {
+			err = x.chown(name, h)
 		}
-		err = unix.Mknodat(int(dir.Fd()), filepath.Base(name), kind|0o600, int(unix.Mkdev(uint32(h.Devmajor), uint32(h.Devminor))))
-		dir.Close()
-		if err != nil {
-			return err
+		if err == nil {
+			err = x.root.Chmod(name, entryMode(h))
 		}
+		if err == nil {
+			err = x.root.Chtimes(name, accessTime(h), h.ModTime)
+		}
+		return err
 	default:
-		return fmt.Errorf("unsupported archive entry type %q: %w", h.Typeflag, ErrInvalid)
+		return fmt.Errorf("unsupported entry type %q: %w", h.Typeflag, ErrInvalid)
 	}
-	if err := root.Lchown(name, uid, gid); err != nil {
-		return err
+}
+
+// owner is the UID and GID an entry gets, if it gets one.
+func (x *extraction) owner(h *tar.Header) (uid, gid int, ok bool) {
+	switch x.owners {
+	case ownersRoot:
+		return 0, 0, true
+	case ownersArchived:
+		return h.Uid, h.Gid, true
 	}
-	if err := root.Chmod(name, mode); err != nil {
-		return err
-	}
-	if h.Typeflag != tar.TypeDir {
-		return root.Chtimes(name, accessTime(h), h.ModTime)
+	return 0, 0, false
+}
+
+// chown gives name, not followed, its owner.
+func (x *extraction) chown(name string, h *tar.Header) error {
+	if uid, gid, ok := x.owner(h); ok {
+		return x.root.Lchown(name, uid, gid)
 	}
 	return nil
 }
 
-// extractFile creates a regular file with its content, owner, mode (after
+// at runs fn, for the calls os.Root lacks, with a descriptor of name's
+// directory and name's base name.
+func (x *extraction) at(name string, fn func(dir int, base string) error) error {
+	d, err := x.root.Open(filepath.Dir(name))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(int(d.Fd()), filepath.Base(name))
+}
+
+// file creates a regular file with its content, owner, mode (after
 // chown, which clears set-ID bits), xattrs (after chown, which clears
-// file capabilities) and times.
-func extractFile(root *os.Root, tr *tar.Reader, h *tar.Header, name string, uid, gid int, mode fs.FileMode) error {
-	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+// file capabilities; those the filesystem does not support or the caller
+// may not set are left out) and times.
+func (x *extraction) file(tr *tar.Reader, h *tar.Header, name string) error {
+	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = io.Copy(f, tr)
-	if err == nil {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("read archive: %w: %w", err, ErrInvalid)
+	}
+	if uid, gid, ok := x.owner(h); ok && err == nil {
 		err = f.Chown(uid, gid)
 	}
 	if err == nil {
-		err = f.Chmod(mode)
+		err = f.Chmod(entryMode(h))
 	}
 	for key, value := range h.PAXRecords {
 		attr, ok := strings.CutPrefix(key, "SCHILY.xattr.")
 		if !ok || err != nil {
 			continue
 		}
-		if xerr := unix.Fsetxattr(int(f.Fd()), attr, []byte(value), 0); xerr != nil && !errors.Is(xerr, unix.ENOTSUP) {
+		if xerr := unix.Fsetxattr(int(f.Fd()), attr, []byte(value), 0); xerr != nil &&
+			!errors.Is(xerr, unix.ENOTSUP) && !errors.Is(xerr, unix.EPERM) {
 			err = fmt.Errorf("set xattr %s: %w", attr, xerr)
 		}
 	}
@@ -444,9 +567,11 @@ func extractFile(root *os.Root, tr *tar.Reader, h *tar.Header, name string, uid,
 	if err != nil {
 		return err
 	}
-	return root.Chtimes(name, accessTime(h), h.ModTime)
+	return x.root.Chtimes(name, accessTime(h), h.ModTime)
 }
 
+// accessTime is the access time the archive records, else its
+// modification time.
 func accessTime(h *tar.Header) time.Time {
 	if h.AccessTime.IsZero() {
 		return h.ModTime

@@ -3,21 +3,25 @@ package container
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"io"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/berth-dev/berth/internal/privileged"
 )
 
 // tarOf builds an archive of entries: regular files unless typed.
-func tarOf(t *testing.T, entries ...tar.Header) *bytes.Buffer {
+func tarOf(t testing.TB, entries ...tar.Header) *bytes.Buffer {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -294,4 +298,201 @@ func TestRemoveDuringCopyLeavesBindSourcesAlone(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "host data", string(b))
 	assertNothingMounted(t, c)
+}
+
+// TestExtractArchive extracts an archive into a host directory, as berth
+// cp does with what it copies out of a container.
+func TestExtractArchive(t *testing.T) {
+	dst := removableTempDir(t)
+	before, err := os.Stat(dst)
+	require.NoError(t, err)
+	mtime := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+	atime := time.Date(2021, 1, 2, 3, 4, 5, 0, time.UTC)
+	archive := tarOf(t,
+		tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o701},
+		tar.Header{Name: "a", Linkname: "alpha", Mode: 0o640, ModTime: mtime, AccessTime: atime, Uid: 1234, Gid: 5678,
+			Format: tar.FormatPAX, PAXRecords: map[string]string{"SCHILY.xattr.nosuchnamespace.x": "v"}},
+		tar.Header{Name: "ro/", Typeflag: tar.TypeDir, Mode: 0o555, ModTime: mtime},
+		tar.Header{Name: "ro/sub/", Typeflag: tar.TypeDir, Mode: 0o500, ModTime: mtime},
+		tar.Header{Name: "ro/sub/f", Linkname: "in read-only directories", Mode: 0o444},
+		tar.Header{Name: "link", Typeflag: tar.TypeSymlink, Linkname: "a", ModTime: mtime, Uid: 1234},
+		tar.Header{Name: "hard", Typeflag: tar.TypeLink, Linkname: "a"},
+		tar.Header{Name: "fifo", Typeflag: tar.TypeFifo, Mode: 0o620, ModTime: mtime},
+	)
+	require.NoError(t, ExtractArchive(context.Background(), dst, archive))
+
+	fi, err := os.Lstat(filepath.Join(dst, "a"))
+	require.NoError(t, err)
+	assert.Equal(t, "alpha", readFile(t, filepath.Join(dst, "a")))
+	assert.Equal(t, fs.FileMode(0o640), fi.Mode())
+	assert.True(t, mtime.Equal(fi.ModTime()), "modification time: %s", fi.ModTime())
+	st := fi.Sys().(*syscall.Stat_t)
+	assert.Equal(t, atime.Unix(), st.Atim.Sec, "access time")
+	assert.Equal(t, [2]uint32{uint32(os.Getuid()), uint32(os.Getgid())}, [2]uint32{st.Uid, st.Gid},
+		"owned by the caller without CopyOwnership")
+	hard, err := os.Lstat(filepath.Join(dst, "hard"))
+	require.NoError(t, err)
+	assert.True(t, os.SameFile(fi, hard), "a hardlink")
+
+	link, err := os.Lstat(filepath.Join(dst, "link"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeSymlink, link.Mode().Type())
+	assert.True(t, mtime.Equal(link.ModTime()), "the symlink's own time: %s", link.ModTime())
+	assert.Equal(t, uint32(os.Getuid()), link.Sys().(*syscall.Stat_t).Uid)
+	target, err := os.Readlink(filepath.Join(dst, "link"))
+	require.NoError(t, err)
+	assert.Equal(t, "a", target)
+
+	for dir, mode := range map[string]fs.FileMode{"ro": 0o555, "ro/sub": 0o500} {
+		fi, err := os.Stat(filepath.Join(dst, dir))
+		require.NoError(t, err)
+		assert.Equal(t, fs.ModeDir|mode, fi.Mode(), dir)
+		assert.True(t, mtime.Equal(fi.ModTime()), "%s: times once filled: %s", dir, fi.ModTime())
+	}
+	assert.Equal(t, "in read-only directories", readFile(t, filepath.Join(dst, "ro", "sub", "f")))
+	fifo, err := os.Lstat(filepath.Join(dst, "fifo"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeNamedPipe|0o620, fifo.Mode())
+
+	after, err := os.Stat(dst)
+	require.NoError(t, err)
+	assert.Equal(t, before.Mode(), after.Mode(), `"." is the destination, left as it was`)
+}
+
+func TestExtractArchiveReplacesAndMerges(t *testing.T) {
+	ctx := context.Background()
+	dst := t.TempDir()
+	require.NoError(t, ExtractArchive(ctx, dst, tarOf(t, tar.Header{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o755}, file("d/a", "one"), file("d/b", "b"))))
+	require.NoError(t, ExtractArchive(ctx, dst, tarOf(t, tar.Header{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o750}, file("d/a", "two"))))
+	assert.Equal(t, "two", readFile(t, filepath.Join(dst, "d", "a")), "a file is replaced")
+	assert.Equal(t, "b", readFile(t, filepath.Join(dst, "d", "b")), "a directory is merged into")
+	fi, err := os.Stat(filepath.Join(dst, "d"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeDir|0o750, fi.Mode())
+
+	err = ExtractArchive(ctx, dst, tarOf(t, file("d", "file over a directory")))
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.ErrorContains(t, err, `cannot overwrite directory "`+filepath.Join(dst, "d")+`" with non-directory`)
+	err = ExtractArchive(ctx, dst, tarOf(t, tar.Header{Name: "d/a/", Typeflag: tar.TypeDir}))
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.ErrorContains(t, err, `archive entry "d/a/": cannot overwrite non-directory "`+filepath.Join(dst, "d", "a")+`" with directory`)
+
+	err = ExtractArchive(ctx, filepath.Join(dst, "missing"), tarOf(t, file("x", "")))
+	assert.ErrorIs(t, err, ErrNotFound)
+	err = ExtractArchive(ctx, filepath.Join(dst, "d", "a"), tarOf(t, file("x", "")))
+	assert.ErrorIs(t, err, ErrInvalid, "not a directory")
+	err = ExtractArchive(ctx, dst, bytes.NewReader(make([]byte, 100)))
+	assert.ErrorIs(t, err, ErrInvalid, "not an archive")
+}
+
+func TestExtractArchiveCopyOwnership(t *testing.T) {
+	privileged.Require(t)
+	dst := t.TempDir()
+	require.NoError(t, ExtractArchive(context.Background(), dst, tarOf(t,
+		tar.Header{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o755, Uid: 1001, Gid: 1002},
+		tar.Header{Name: "d/f", Linkname: "x", Mode: 0o4755, Uid: 1234, Gid: 5678},
+		tar.Header{Name: "d/l", Typeflag: tar.TypeSymlink, Linkname: "f", Uid: 4321, Gid: 8765},
+	), CopyOwnership()))
+	for name, want := range map[string][2]uint32{"d": {1001, 1002}, "d/f": {1234, 5678}, "d/l": {4321, 8765}} {
+		fi, err := os.Lstat(filepath.Join(dst, name))
+		require.NoError(t, err)
+		st := fi.Sys().(*syscall.Stat_t)
+		assert.Equal(t, want, [2]uint32{st.Uid, st.Gid}, name)
+	}
+	fi, err := os.Stat(filepath.Join(dst, "d", "f"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeSetuid|0o755, fi.Mode(), "set-ID bits survive the chown")
+}
+
+// hostileArchives try to reach beyond the directory they are extracted
+// to, which holds a sentinel file next to it.
+func hostileArchives(t testing.TB) map[string]*bytes.Buffer {
+	return map[string]*bytes.Buffer{
+		"dot-dot":          tarOf(t, file("../escaped", "x")),
+		"dot-dot inside":   tarOf(t, tar.Header{Name: "a/", Typeflag: tar.TypeDir}, file("a/../../escaped", "x")),
+		"absolute name":    tarOf(t, file("/escaped", "x")),
+		"through symlink":  tarOf(t, tar.Header{Name: "up", Typeflag: tar.TypeSymlink, Linkname: ".."}, file("up/escaped", "x")),
+		"absolute symlink": tarOf(t, tar.Header{Name: "root", Typeflag: tar.TypeSymlink, Linkname: "/"}, file("root/escaped", "x")),
+		"directory through symlink": tarOf(t, tar.Header{Name: "up", Typeflag: tar.TypeSymlink, Linkname: "../"},
+			tar.Header{Name: "up/escaped/", Typeflag: tar.TypeDir}),
+		"hardlink out": tarOf(t, tar.Header{Name: "hl", Typeflag: tar.TypeLink, Linkname: "../sentinel"}),
+		"hardlink through symlink": tarOf(t, tar.Header{Name: "up", Typeflag: tar.TypeSymlink, Linkname: ".."},
+			tar.Header{Name: "hl", Typeflag: tar.TypeLink, Linkname: "up/sentinel"}),
+	}
+}
+
+// extractContained extracts archive into parent/dst and checks that parent
+// holds nothing but dst and its untouched sentinel afterwards.
+func extractContained(t *testing.T, archive io.Reader) error {
+	t.Helper()
+	parent := removableTempDir(t)
+	sentinel := filepath.Join(parent, "sentinel")
+	require.NoError(t, os.WriteFile(sentinel, []byte("untouched"), 0o600))
+	dst := filepath.Join(parent, "dst")
+	require.NoError(t, os.Mkdir(dst, 0o755))
+	err := ExtractArchive(context.Background(), dst, archive)
+	entries, rerr := os.ReadDir(parent)
+	require.NoError(t, rerr)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"dst", "sentinel"}, names)
+	assert.Equal(t, "untouched", readFile(t, sentinel))
+	fi, rerr := os.Stat(sentinel)
+	require.NoError(t, rerr)
+	assert.Equal(t, uint64(1), uint64(fi.Sys().(*syscall.Stat_t).Nlink), "no hardlink to the sentinel")
+	return err
+}
+
+// removableTempDir is a TempDir whose read-only directories, as an
+// archive may make them, are made writable again for its removal.
+func removableTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Cleanup(func() {
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				_ = os.Chmod(p, 0o700)
+			}
+			return nil
+		})
+	})
+	return dir
+}
+
+func TestExtractArchiveStaysInside(t *testing.T) {
+	for name, archive := range hostileArchives(t) {
+		t.Run(name, func(t *testing.T) {
+			err := extractContained(t, archive)
+			assert.ErrorIs(t, err, ErrInvalid)
+			assert.ErrorContains(t, err, "archive entry")
+		})
+	}
+}
+
+func FuzzExtractArchive(f *testing.F) {
+	for _, archive := range hostileArchives(f) {
+		f.Add(archive.Bytes())
+	}
+	f.Add(tarOf(f, tar.Header{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o555}, file("d/f", "x"), tar.Header{Name: "d/l", Typeflag: tar.TypeSymlink, Linkname: "f"}).Bytes())
+	f.Fuzz(func(t *testing.T, archive []byte) {
+		// A tar header may claim terabytes of sparse zeros: extracting
+		// them is slow, not unsafe, so such inputs are left out.
+		tr := tar.NewReader(bytes.NewReader(archive))
+		var total int64
+		for h, err := tr.Next(); err == nil; h, err = tr.Next() {
+			if total += h.Size; total > 1<<20 || h.Size < 0 {
+				return
+			}
+		}
+		_ = extractContained(t, bytes.NewReader(archive))
+	})
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return string(b)
 }

@@ -150,6 +150,14 @@
 // reaped as soon as they exit: in a pid namespace, the first process
 // cannot finish while another is unreaped.
 //
+// # Copying files
+//
+// StatPath, CopyFrom and CopyTo copy files out of and into a container as
+// tar streams, as docker cp does, whether the container runs or not.
+// ExtractArchive unpacks such a stream into a directory on the host, as
+// docker cp's client does: the archive is not trusted, and nothing lands
+// outside that directory.
+//
 // # Where berth differs from Docker
 //
 //   - Force-removing an image a container uses untags it but keeps it until

@@ -12,11 +12,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
@@ -183,14 +181,22 @@ func copyFromContainer(ctx context.Context, c *cli, ctr *container.Container, re
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		_, err := ctr.CopyFrom(ctx, srcPath, pw)
+		err := cpStreamFrom(ctx, ctr, srcPath, archiveTop, top, pw)
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	err = cpExtractLocal(ctx, &cpCountingReader{r: pr, n: &copied}, dstDir, archiveTop, top)
+	// The archive comes from the container and is not trusted:
+	// ExtractArchive keeps it inside dstDir, and leaves the files to
+	// whoever runs the copy, as docker cp does.
+	err = container.ExtractArchive(ctx, dstDir, &cpCountingReader{r: pr, n: &copied})
 	cpFinishPipe(pr, err)
-	if err := cpCause(err, <-done); err != nil {
-		return cpContainerError(ref, srcPath, err)
+	// The container's side first: when it failed, the extraction only saw
+	// the stream break.
+	if copyErr := cpCause(nil, <-done); copyErr != nil {
+		return cpContainerError(ref, srcPath, copyErr)
+	}
+	if err != nil {
+		return err
 	}
 	if !opts.quiet {
 		size := copied.Load()
@@ -203,7 +209,8 @@ func copyFromContainer(ctx context.Context, c *cli, ctr *container.Container, re
 }
 
 // cpStreamFrom writes the archive of srcPath to w with its top entry
-// renamed from archiveTop to top, as docker cp CONTAINER:PATH - does.
+// renamed from archiveTop to top, as docker cp CONTAINER:PATH - writes it
+// and as a local destination gets it.
 func cpStreamFrom(ctx context.Context, ctr *container.Container, srcPath, archiveTop, top string, w io.Writer) error {
 	if archiveTop == top {
 		_, err := ctr.CopyFrom(ctx, srcPath, w)
@@ -708,195 +715,4 @@ func cpGetxattr(p, attr string) ([]byte, error) {
 		}
 		return buf[:n], nil
 	}
-}
-
-// cpExtractLocal extracts the tar r into the local directory dir, renaming
-// its top entry from oldTop to newTop, as docker cp extracts what it copies
-// from a container: with modes, times, symlinks, hardlinks, devices and
-// extended attributes, but owned by whoever runs the copy. An existing file
-// is replaced; an existing directory is merged into, but never replaced by
-// a non-directory, nor the reverse.
-//
-// The archive comes from the container and is not trusted: every path goes
-// through an os.Root of dir, which refuses names, link targets and
-// symlinks (in the archive or already in dir) that lead out of it.
-func cpExtractLocal(ctx context.Context, r io.Reader, dir, oldTop, newTop string) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	type dirMeta struct {
-		name  string
-		mode  fs.FileMode
-		mtime time.Time
-	}
-	var dirs []dirMeta
-	tr := tar.NewReader(r)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read archive: %w", err)
-		}
-		if h.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		name, err := cpEntryName(cpRenameEntry(h.Name, oldTop, newTop))
-		if err != nil {
-			return err
-		}
-		if name == "." {
-			continue // the destination directory itself
-		}
-		if err := cpExtractEntry(root, tr, h, name, oldTop, newTop); err != nil {
-			return err
-		}
-		if h.Typeflag == tar.TypeDir {
-			dirs = append(dirs, dirMeta{name, cpMode(h), h.ModTime})
-		}
-	}
-	// Directories last, deepest first: filling them changed their times,
-	// and a read-only mode would have kept them from being filled.
-	for _, d := range slices.Backward(dirs) {
-		if err := root.Chmod(d.name, d.mode); err != nil {
-			return err
-		}
-		if err := root.Chtimes(d.name, d.mtime, d.mtime); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// cpEntryName checks an archive name: relative and not leading out.
-func cpEntryName(name string) (string, error) {
-	clean := path.Clean(name)
-	if name == "" || path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("invalid archive entry %q: it leads out of the destination", name)
-	}
-	return clean, nil
-}
-
-// cpMode is an entry's permission bits with setuid, setgid and sticky.
-func cpMode(h *tar.Header) fs.FileMode {
-	return h.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-}
-
-func cpExtractEntry(root *os.Root, tr *tar.Reader, h *tar.Header, name, oldTop, newTop string) error {
-	parent, base := path.Split(name)
-	if parent != "" {
-		if err := root.MkdirAll(parent, 0o755); err != nil {
-			return err
-		}
-	} else {
-		parent = "."
-	}
-	isDir := h.Typeflag == tar.TypeDir
-	fullPath := filepath.Join(root.Name(), name)
-	if existing, err := root.Lstat(name); err == nil {
-		switch {
-		case existing.IsDir() && !isDir:
-			return fmt.Errorf("cannot overwrite directory %q with non-directory %q", fullPath, h.Name)
-		case !existing.IsDir() && isDir:
-			return fmt.Errorf("cannot overwrite non-directory %q with directory %q", fullPath, h.Name)
-		case !isDir:
-			if err := root.Remove(name); err != nil {
-				return err
-			}
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	mode := cpMode(h)
-	switch h.Typeflag {
-	case tar.TypeDir:
-		err := root.Mkdir(name, 0o700)
-		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		return nil // mode and times once filled
-	case tar.TypeReg:
-		return cpExtractFile(root, tr, h, name, mode)
-	case tar.TypeLink:
-		target, err := cpEntryName(cpRenameEntry(h.Linkname, oldTop, newTop))
-		if err != nil {
-			return err
-		}
-		return root.Link(target, name)
-	case tar.TypeSymlink:
-		if err := root.Symlink(h.Linkname, name); err != nil {
-			return err
-		}
-		return cpAt(root, parent, func(fd int) error {
-			ts := []unix.Timespec{unix.NsecToTimespec(cpAccessTime(h).UnixNano()), unix.NsecToTimespec(h.ModTime.UnixNano())}
-			return unix.UtimesNanoAt(fd, base, ts, unix.AT_SYMLINK_NOFOLLOW)
-		})
-	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		kind := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}[h.Typeflag]
-		err := cpAt(root, parent, func(fd int) error {
-			return unix.Mknodat(fd, base, kind|0o600, int(unix.Mkdev(uint32(h.Devmajor), uint32(h.Devminor))))
-		})
-		if err != nil {
-			return fmt.Errorf("create %s: %w", fullPath, err)
-		}
-		if err := root.Chmod(name, mode); err != nil {
-			return err
-		}
-		return root.Chtimes(name, cpAccessTime(h), h.ModTime)
-	default:
-		return fmt.Errorf("unhandled tar header type %d for %q", h.Typeflag, h.Name)
-	}
-}
-
-// cpAt runs fn with a descriptor of the directory parent of root.
-func cpAt(root *os.Root, parent string, fn func(fd int) error) error {
-	d, err := root.Open(parent)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return fn(int(d.Fd()))
-}
-
-// cpExtractFile creates a regular file with its content, mode, extended
-// attributes (those the filesystem takes) and times.
-func cpExtractFile(root *os.Root, tr *tar.Reader, h *tar.Header, name string, mode fs.FileMode) error {
-	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, tr)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	for key, value := range h.PAXRecords {
-		attr, ok := strings.CutPrefix(key, "SCHILY.xattr.")
-		if !ok || err != nil {
-			continue
-		}
-		if xerr := unix.Fsetxattr(int(f.Fd()), attr, []byte(value), 0); xerr != nil &&
-			!errors.Is(xerr, unix.ENOTSUP) && !errors.Is(xerr, unix.EPERM) {
-			err = fmt.Errorf("set xattr %s on %s: %w", attr, name, xerr)
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return root.Chtimes(name, cpAccessTime(h), h.ModTime)
-}
-
-func cpAccessTime(h *tar.Header) time.Time {
-	if h.AccessTime.IsZero() {
-		return h.ModTime
-	}
-	return h.AccessTime
 }
