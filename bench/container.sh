@@ -9,6 +9,9 @@
 #                                            --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 IMAGE true
 #                                   runc     runc run --bundle BUNDLE ID  (a bundle of the same image)
 #                                   unshare  unshare -pfmnui --fork true  (the floor: namespaces, no image)
+#                                   bare     bench/bareruntime ROOTFS DIR /bin/true (the least a Go
+#                                            program does: namespaces, the image's overlay, pivot_root)
+#                                   bare+imports  the same, linked with berth's packages (not called)
 #   bench/container.sh detached   BENCH_CONTAINERS (100) `run -d IMAGE sleep` started at
 #                                 once (xargs -P), berth vs docker: wall time; then host
 #                                 memory per running container beyond the containers' own
@@ -251,7 +254,7 @@ machine_notes() {
 # Each hyperfine summary line: NAME median (min, max), from the CSV
 # (columns: command,mean,stddev,median,user,system,min,max, in seconds).
 medians() {
-	awk -F, 'NR > 1 { printf "%-8s median %8.2f ms  (min %.2f, max %.2f)\n", $1, $4 * 1000, $7 * 1000, $8 * 1000 }' "$1"
+	awk -F, 'NR > 1 { printf "%-12s median %8.2f ms  (min %.2f, max %.2f)\n", $1, $4 * 1000, $7 * 1000, $8 * 1000 }' "$1"
 }
 
 # ratio CSV A B TARGET: the median ratio A/B, and whether it meets TARGET
@@ -289,6 +292,20 @@ bench_run() {
 		exit 1
 	fi
 
+	# Two references between the floor and berth (bench/bareruntime): the
+	# least a Go program does to run the command in the image's overlay,
+	# and the same program linked with berth's packages, never called.
+	# Static, as make build's berth, and installed copies, as berth's.
+	local bare=$work/bareruntime bare_imports=$work/bareruntime-imports
+	(cd "$repo" && CGO_ENABLED=0 go build -o "$bare.new" ./bench/bareruntime &&
+		CGO_ENABLED=0 go build -tags berthimports -o "$bare_imports.new" ./bench/bareruntime)
+	install -m 0755 "$bare.new" "$bare"
+	install -m 0755 "$bare_imports.new" "$bare_imports"
+	rm "$bare.new" "$bare_imports.new"
+	mkdir -p "$work/bare"
+	local bare_args
+	bare_args="$(q "$bundle/rootfs") $(q "$work/bare") /bin/true"
+
 	local podman_run
 	podman_run="${podman_cmd}run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 $(q "$image") true"
 	local out=$results/container-run-$stamp load_before
@@ -304,10 +321,13 @@ bench_run() {
 		--command-name podman --prepare true "$podman_run" \
 		--command-name runc --prepare "sh -c $(q "runc --root $(q "$runc_root") delete -f berth-bench 2>/dev/null; true")" \
 		"runc --root $(q "$runc_root") run --bundle $(q "$bundle") berth-bench" \
-		--command-name unshare --prepare true "unshare -pfmnui --fork true"
+		--command-name unshare --prepare true "unshare -pfmnui --fork true" \
+		--command-name bare --prepare true "$(q "$bare") $bare_args" \
+		--command-name bare+imports --prepare true "$(q "$bare_imports") $bare_args"
 	[[ -z $("${berth[@]}" ps -aq) ]] || { echo "bench: berth run --rm left containers" >&2; exit 1; }
 	[[ -z $("${docker[@]}" ps -aq) ]] || { echo "bench: docker run --rm left containers" >&2; exit 1; }
 	[[ -z $(runc --root "$runc_root" list -q) ]] || { echo "bench: runc run left containers" >&2; exit 1; }
+	[[ -z $(ls -A "$work/bare") ]] || { echo "bench: bareruntime left directories" >&2; exit 1; }
 
 	{
 		echo "run --rm --network none $image true, one at a time; $quick_runs runs, 3 warm-up"
@@ -318,6 +338,9 @@ bench_run() {
 		ratio "$out.csv" berth unshare 3
 		ratio "$out.csv" berth podman ""
 		ratio "$out.csv" berth runc ""
+		ratio "$out.csv" bare unshare ""
+		ratio "$out.csv" bare+imports unshare ""
+		ratio "$out.csv" berth bare+imports ""
 	} | tee "$out.txt"
 	echo "results: $out.{json,csv,md,txt}"
 }
