@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/plainfile"
+	"github.com/berth-dev/berth/internal/usage"
 )
 
 // Container is one container of a Runtime, addressed by ID. Its methods
@@ -125,6 +126,40 @@ func (c *Container) Inspect(ctx context.Context) (*Info, error) {
 		info.Mounts = append(info.Mounts, mp)
 	}
 	return info, nil
+}
+
+// Size is the disk space a container's files take, as docker ps -s and
+// docker inspect -s report it.
+type Size struct {
+	// RW is the writable layer: the files the container wrote, changed or
+	// deleted (0 where the snapshotter keeps no separate layer, as the
+	// copy one).
+	RW int64
+	// RootFS is all of the container's files: its image's and RW.
+	RootFS int64
+}
+
+// Size measures the container's writable layer, walking it, which takes
+// long for a container that wrote many files (as docker's -s does).
+func (c *Container) Size(ctx context.Context) (Size, error) {
+	rec, err := c.record()
+	if err != nil {
+		return Size{}, fmt.Errorf("size of container %s: %w", c.ShortID(), err)
+	}
+	var sz Size
+	if upper, err := c.rt.snap.Changes(ctx, c.id); err == nil {
+		sz.RW = usage.Dir(upper)
+	}
+	images, err := c.rt.imageStore(ctx)
+	if err != nil {
+		return Size{}, fmt.Errorf("size of container %s: %w", c.ShortID(), err)
+	}
+	img, err := images.Get(ctx, rec.ImageID)
+	if err != nil {
+		return Size{}, fmt.Errorf("size of container %s: %w", c.ShortID(), err)
+	}
+	sz.RootFS = img.Size + sz.RW
+	return sz, nil
 }
 
 // Name is the container's name, without docker's leading "/".

@@ -120,6 +120,7 @@ const (
 // docker container inspect or docker image inspect.
 func newInspectCommand(c *cli, kind string) *cobra.Command {
 	var format, typ string
+	var size bool
 	cmd := &cobra.Command{
 		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
 		Short: "Return low-level information on containers or images",
@@ -130,7 +131,11 @@ Objects that exist are shown even when others are missing; the exit status
 is then 1.
 
 Templates see the object's fields as the JSON shows them; a field the JSON
-names differently from Go (such as .Id) is found in the JSON.`,
+names differently from Go (such as .Id) is found in the JSON.
+
+-s adds a container's SizeRw (its writable layer) and SizeRootFs (all of
+its files, the image's too), in bytes; measuring them walks the writable
+layer.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -154,7 +159,7 @@ names differently from Go (such as .Id) is found in the JSON.`,
 			found := []any{}
 			var errs []error
 			for _, arg := range args {
-				obj, err := c.inspectObject(ctx, want, arg)
+				obj, err := c.inspectObject(ctx, want, arg, size)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -190,11 +195,15 @@ names differently from Go (such as .Id) is found in the JSON.`,
 		cmd.Flags().StringVar(&typ, "type", "", "Only inspect objects of the given type (container or image)")
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template")
+	if kind != inspectImages {
+		cmd.Flags().BoolVarP(&size, "size", "s", false, "Display total file sizes if the type is container")
+	}
 	return cmd
 }
 
-// inspectObject finds arg as kind and returns what inspect shows of it.
-func (c *cli) inspectObject(ctx context.Context, kind, arg string) (any, error) {
+// inspectObject finds arg as kind and returns what inspect shows of it;
+// a container's sizes too when size is set.
+func (c *cli) inspectObject(ctx context.Context, kind, arg string, size bool) (any, error) {
 	if kind != inspectImages {
 		// Without a container runtime (not root, an old kernel) there are
 		// no containers, and plain inspect still finds images.
@@ -203,7 +212,7 @@ func (c *cli) inspectObject(ctx context.Context, kind, arg string) (any, error) 
 			return nil, err
 		}
 		if err == nil {
-			obj, err := c.inspectContainer(ctx, rt, arg)
+			obj, err := c.inspectContainer(ctx, rt, arg, size)
 			switch {
 			case err == nil:
 				return obj, nil
@@ -267,6 +276,8 @@ type inspectContainerInfo struct {
 	RestartCount    int
 	Platform        string
 	HostConfig      inspectHostConfig
+	SizeRw          *int64 `json:",omitempty"`
+	SizeRootFs      *int64 `json:",omitempty"`
 	Mounts          []inspectMount
 	Config          inspectContainerConfig
 	NetworkSettings inspectNetworkSettings
@@ -351,7 +362,7 @@ type inspectEndpoint struct {
 }
 
 // inspectContainer looks arg up as a container.
-func (c *cli) inspectContainer(ctx context.Context, rt *container.Runtime, arg string) (inspectContainerInfo, error) {
+func (c *cli) inspectContainer(ctx context.Context, rt *container.Runtime, arg string, size bool) (inspectContainerInfo, error) {
 	ctr, err := rt.Get(ctx, arg)
 	if err != nil {
 		return inspectContainerInfo{}, err
@@ -361,7 +372,15 @@ func (c *cli) inspectContainer(ctx context.Context, rt *container.Runtime, arg s
 		return inspectContainerInfo{}, err
 	}
 	img, _ := rt.Images().Get(ctx, info.Image)
-	return newInspectContainer(info, img), nil
+	obj := newInspectContainer(info, img)
+	if size {
+		sz, err := ctr.Size(ctx)
+		if err != nil {
+			return inspectContainerInfo{}, err
+		}
+		obj.SizeRw, obj.SizeRootFs = &sz.RW, &sz.RootFS
+	}
+	return obj, nil
 }
 
 // newInspectContainer renders info as docker does. img, the container's

@@ -101,3 +101,38 @@ func TestPsFormatsFiltersAndLimits(t *testing.T) {
 	b.fails(t, exitUsage, "unknown command", "container", "frobnicate")
 	assert.Equal(t, b.ok(t, "ps", "-a", "-q").stdout, b.ok(t, "container", "ls", "-a", "-q").stdout)
 }
+
+func TestPsAndInspectSizes(t *testing.T) {
+	b := newContainerBerth(t)
+	b.ok(t, "run", "--name", "writer", "busybox", "sh", "-c", "head -c 1500 /dev/zero > /data")
+	var imageSize int64
+	require.NoError(t, json.Unmarshal([]byte(b.ok(t, "image", "inspect", "--format", "{{.Size}}", "busybox").stdout), &imageSize))
+	virtual := humanSize(imageSize + 1500)
+
+	// -s adds SIZE to the default table: the writable layer, and all of
+	// the container's files.
+	lines := b.ok(t, "ps", "-a", "-s").lines()
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasSuffix(lines[0], "NAMES     SIZE"), lines[0])
+	assert.True(t, strings.HasSuffix(lines[1], "writer    1.5kB (virtual "+virtual+")"), lines[1])
+	assert.NotContains(t, b.ok(t, "ps", "-a").lines()[0], "SIZE", "no SIZE without -s")
+	assert.Equal(t, "1.5kB (virtual "+virtual+")\n", b.ok(t, "ps", "-a", "--format", "{{.Size}}").stdout, ".Size measures without -s")
+	assert.Len(t, b.ok(t, "ps", "-a", "-s", "-q").lines(), 1, "-q ignores -s")
+
+	var row map[string]string
+	require.NoError(t, json.Unmarshal([]byte(b.ok(t, "ps", "-a", "--format", "json").stdout), &row))
+	assert.Equal(t, "0B", row["Size"], "json without -s does not measure")
+	require.NoError(t, json.Unmarshal([]byte(b.ok(t, "ps", "-a", "-s", "--format", "json").stdout), &row))
+	assert.Equal(t, "1.5kB (virtual "+virtual+")", row["Size"])
+
+	var objs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(b.ok(t, "inspect", "-s", "writer").stdout), &objs))
+	require.Len(t, objs, 1)
+	assert.Equal(t, float64(1500), objs[0]["SizeRw"])
+	assert.Equal(t, float64(imageSize+1500), objs[0]["SizeRootFs"])
+	var plain []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(b.ok(t, "container", "inspect", "writer").stdout), &plain))
+	require.Len(t, plain, 1)
+	assert.NotContains(t, plain[0], "SizeRw", "sizes only with -s")
+	assert.Equal(t, "1500\n", b.ok(t, "container", "inspect", "--size", "--format", "{{.SizeRw}}", "writer").stdout)
+}
