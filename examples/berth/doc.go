@@ -1,15 +1,15 @@
 //go:build linux
 
 // Command berth is a docker-compatible command line built only on berth's
-// public packages: image (the on-disk image store) and registryclient
-// (registries, credentials, search). It is both a usable tool and the
-// reference example of embedding berth in a Go program: no daemon, no helper
-// binaries.
+// public packages: image (the on-disk image store), registryclient
+// (registries, credentials, search) and container (containers and
+// volumes). It is both a usable tool and the reference example of
+// embedding berth in a Go program: no daemon, no helper binaries.
 //
 // # Vocabulary
 //
-// The root is the directory of the image store (--root, $BERTH_ROOT,
-// default /var/lib/berth). Its registries.json file holds dockerd's
+// The root is the directory of the image store, the containers and the
+// volumes (--root, $BERTH_ROOT, default /var/lib/berth). Its registries.json file holds dockerd's
 // daemon.json registry keys ("registry-mirrors", "insecure-registries") and
 // an extra "mirrors" object naming mirrors for registries other than Docker
 // Hub; --registry-mirror and --insecure-registry add to the file's values.
@@ -30,12 +30,16 @@
 // Errors are printed to stderr as "Error: <message>". The exit status is 1
 // for an error while doing the work and 125 when the command line itself is
 // wrong (unknown command or flag, wrong number of arguments), as the docker
-// CLI does for flag errors.
+// CLI does for flag errors. An attached run exits with its container's
+// status, or as docker run does when the container cannot start: 125 (the
+// error is berth's), 126 (the command cannot be run), 127 (it is not
+// found).
 //
 // # What it deliberately does not do
 //
-// It does not run containers yet, talks to no daemon, and never reads
-// berth's internal packages: anything it needs must be in the public API.
-// Every command opens the store only when it needs it, so login, logout and
-// search work without a writable root.
+// It talks to no daemon, and never reads berth's internal packages:
+// anything it needs must be in the public API. Every command opens the
+// store only when it needs it, so login, logout and search work without a
+// writable root. Containers need root; their only network so far is
+// "none".
 package main

@@ -72,7 +72,7 @@ number of arguments), as the docker CLI does for flag errors.`,
 		rootDefault = defaultRoot
 	}
 	flags := root.PersistentFlags()
-	flags.StringVar(&c.root, "root", rootDefault, "Directory of the image store (env BERTH_ROOT)")
+	flags.StringVar(&c.root, "root", rootDefault, "Directory of images, containers and volumes (env BERTH_ROOT)")
 	flags.StringVar(&c.dockerConfigDir, "config", "", "Location of client config files (default $DOCKER_CONFIG or ~/.docker)")
 	stringArrayVar(flags, &c.registryMirrors, "registry-mirror", "", "Preferred Docker Hub mirror (repeatable)")
 	stringArrayVar(flags, &c.insecureRegistry, "insecure-registry", "", "Registry host or CIDR reached over plain HTTP or unverified TLS (repeatable)")
