@@ -48,10 +48,11 @@ func TestVersionAndHelp(t *testing.T) {
 
 // Naming one top-level command builds only that one; each is found by
 // the name it has when all are built, and global flags before it are
-// skipped.
+// skipped, as the root defines them.
 func TestOnlyTheNamedCommandIsBuilt(t *testing.T) {
-	c := &cli{}
-	all := commands(c, nil)
+	c := &cli{streams: streams{getenv: func(string) string { return "" }}}
+	global := newRootCommand(c, nil).PersistentFlags()
+	all := commands(c, "")
 	require.Greater(t, len(all), 30)
 	for _, cmd := range all {
 		if cmd.Name() == "image" || cmd.Name() == "container" {
@@ -61,15 +62,20 @@ func TestOnlyTheNamedCommandIsBuilt(t *testing.T) {
 			{cmd.Name(), "x"},
 			{"--root", "/r", cmd.Name()},
 			{"--root=/r", "--insecure-registry", "h", cmd.Name(), "--help"},
+			{"--config", "d", "--registry-mirror=m", cmd.Name()},
 		} {
-			one := commands(c, args)
+			name := commandName(global, args)
+			assert.Equal(t, cmd.Name(), name, "%v", args)
+			one := commands(c, name)
 			require.Len(t, one, 1, "%v", args)
 			assert.Equal(t, cmd.Name(), one[0].Name())
 		}
 	}
-	for _, args := range [][]string{nil, {"--version"}, {"-h", "run"}, {"image", "ls"}, {"help", "run"}, {"frobnicate"}} {
-		assert.Len(t, commands(c, args), len(all), "%v", args)
+	for _, args := range [][]string{nil, {"--version"}, {"-h", "run"}, {"--root"}, {"--bogus", "run"}, {"image", "ls"}, {"help", "run"}, {"frobnicate"}} {
+		assert.Len(t, commands(c, commandName(global, args)), len(all), "%v", args)
 	}
+	global.Bool("debug", false, "")
+	assert.Equal(t, "ps", commandName(global, []string{"--debug", "ps"}), "a global bool flag takes no value")
 	b := newBerth(t)
 	assert.Contains(t, b.ok(t, "run", "--help").stdout, "--detach")
 	assert.Contains(t, b.ok(t, "help", "run").stdout, "--detach")

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/berth-dev/berth/container"
 	"github.com/berth-dev/berth/image"
@@ -77,15 +78,15 @@ number of arguments), as the docker CLI does for flag errors.`,
 	stringArrayVar(flags, &c.registryMirrors, "registry-mirror", "", "Preferred Docker Hub mirror (repeatable)")
 	stringArrayVar(flags, &c.insecureRegistry, "insecure-registry", "", "Registry host or CIDR reached over plain HTTP or unverified TLS (repeatable)")
 
-	root.AddCommand(commands(c, args)...)
+	root.AddCommand(commands(c, commandName(flags, args))...)
 	return root
 }
 
 // commands returns the top-level commands. Building all of them, with
-// their flags, is a tenth of the CLI's start, so when args name one
-// top-level command only that one is built; anything else (a group,
-// help, a flag before the command, an unknown name) builds them all.
-func commands(c *cli, args []string) []*cobra.Command {
+// their flags, is a tenth of the CLI's start, so when name (commandName)
+// is one top-level command only that one is built; anything else (a
+// group, help, "", an unknown name) builds them all.
+func commands(c *cli, name string) []*cobra.Command {
 	leaves := []struct {
 		name  string
 		build func(*cli) *cobra.Command
@@ -121,7 +122,6 @@ func commands(c *cli, args []string) []*cobra.Command {
 		{"login", newLoginCommand},
 		{"logout", newLogoutCommand},
 	}
-	name := commandName(args)
 	for _, l := range leaves {
 		if l.name == name {
 			return []*cobra.Command{l.build(c)}
@@ -185,22 +185,21 @@ func commands(c *cli, args []string) []*cobra.Command {
 	return all
 }
 
-// commandName is the first argument that is not a global flag or a
-// global flag's value, or "" if a flag comes first.
-func commandName(args []string) string {
+// commandName is the first argument that is not one of the global flags
+// (long form) or such a flag's value, or "" if another flag comes first.
+func commandName(global *pflag.FlagSet, args []string) string {
 	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--root" || a == "--config" || a == "--registry-mirror" || a == "--insecure-registry":
-			i++
-		case strings.HasPrefix(a, "-"):
-			if !strings.Contains(a, "=") {
-				return ""
-			}
-			if k, _, _ := strings.Cut(a, "="); k != "--root" && k != "--config" && k != "--registry-mirror" && k != "--insecure-registry" {
-				return ""
-			}
-		default:
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
 			return a
+		}
+		name, _, inline := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		f := global.Lookup(name)
+		if !strings.HasPrefix(a, "--") || f == nil {
+			return ""
+		}
+		if !inline && f.NoOptDefVal == "" {
+			i++ // the flag's value
 		}
 	}
 	return ""
