@@ -127,13 +127,20 @@ func run(t *testing.T, ctx context.Context, rt *Runtime, cfg Config) (int, strin
 	var stdout, stderr bytes.Buffer
 	exited, errc := c.Wait(ctx, WaitNextExit)
 	require.NoError(t, c.Start(ctx, WithStdio(nil, &stdout, &stderr)))
+	return waitFor(t, exited, errc).ExitCode, stdout.String(), stderr.String()
+}
+
+// waitFor returns the status a Wait delivers, and fails the test with
+// the error it delivers instead.
+func waitFor(t *testing.T, status <-chan ExitStatus, errc <-chan error) ExitStatus {
+	t.Helper()
 	select {
-	case s := <-exited:
-		return s.ExitCode, stdout.String(), stderr.String()
+	case s := <-status:
+		return s
 	case err := <-errc:
-		t.Fatal(err)
+		t.Fatalf("wait: %v", err)
+		return ExitStatus{}
 	}
-	return 0, "", ""
 }
 
 func sh(script string) []string { return []string{"sh", "-c", script} }

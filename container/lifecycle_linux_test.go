@@ -112,13 +112,7 @@ func runContainer(t *testing.T, ctx context.Context, c *Container) (int, string,
 	var stdout, stderr strings.Builder
 	exited, errc := c.Wait(ctx, WaitNextExit)
 	require.NoError(t, c.Start(ctx, WithStdio(nil, &lockedWriter{w: &stdout}, &lockedWriter{w: &stderr})))
-	select {
-	case s := <-exited:
-		return s.ExitCode, stdout.String(), stderr.String()
-	case err := <-errc:
-		t.Fatal(err)
-	}
-	return 0, "", ""
+	return waitFor(t, exited, errc).ExitCode, stdout.String(), stderr.String()
 }
 
 // Restart keeps an auto-removed container (docker run --rm), attached or
@@ -334,12 +328,7 @@ func TestWaitRemovedMeansGone(t *testing.T) {
 		require.NoError(t, err)
 		removed, errc := c.Wait(ctx, WaitRemoved)
 		require.NoError(t, c.Start(ctx))
-		select {
-		case s := <-removed:
-			assert.Equal(t, 3, s.ExitCode, "the exit of the container removed")
-		case err := <-errc:
-			require.NoError(t, err)
-		}
+		assert.Equal(t, 3, waitFor(t, removed, errc).ExitCode, "the exit of the container removed")
 		entries, err := os.ReadDir(rt.dir)
 		require.NoError(t, err)
 		for _, e := range entries {
@@ -436,12 +425,7 @@ func TestAutoRemoveRootIsVolatile(t *testing.T) {
 		var buf lockedBuffer
 		exited, errc := c.Wait(ctx, WaitNextExit)
 		require.NoError(t, c.Start(ctx, WithStdio(nil, &buf, nil)))
-		select {
-		case s := <-exited:
-			assert.Equal(t, 0, s.ExitCode)
-		case err := <-errc:
-			require.NoError(t, err)
-		}
+		assert.Equal(t, 0, waitFor(t, exited, errc).ExitCode)
 		assert.Equal(t, "0\n", buf.String())
 	}
 
@@ -464,21 +448,11 @@ func TestRun(t *testing.T) {
 	c, err := rt.Run(ctx, Config{Image: "busybox", Cmd: sh("echo ran; exit 7"), AutoRemove: true}, WithStdio(nil, &out, nil))
 	require.NoError(t, err)
 	removed, errc := c.Wait(ctx, WaitRemoved)
-	select {
-	case s := <-removed:
-		assert.Equal(t, 7, s.ExitCode)
-	case err := <-errc:
-		require.NoError(t, err)
-	}
+	assert.Equal(t, 7, waitFor(t, removed, errc).ExitCode)
 	assert.Equal(t, "ran\n", out.String())
 	time.Sleep(50 * time.Millisecond) // well after the removal
 	exited, errc := c.Wait(ctx, WaitNotRunning)
-	select {
-	case s := <-exited:
-		assert.Equal(t, 7, s.ExitCode, "the exit of the run, the container gone")
-	case err := <-errc:
-		require.NoError(t, err)
-	}
+	assert.Equal(t, 7, waitFor(t, exited, errc).ExitCode, "the exit of the run, the container gone")
 
 	c, err = rt.Run(ctx, Config{Image: "busybox", Name: "kept", Cmd: sh("test -f /ran && exit 5; touch /ran; exit 2")})
 	require.NoError(t, err)

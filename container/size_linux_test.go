@@ -22,12 +22,7 @@ func TestSizeIsTheWritableLayerAndTheImage(t *testing.T) {
 
 	exited, errc := c.Wait(ctx, WaitNextExit)
 	require.NoError(t, c.Start(ctx))
-	select {
-	case s := <-exited:
-		require.Equal(t, 0, s.ExitCode)
-	case err := <-errc:
-		t.Fatal(err)
-	}
+	require.Equal(t, 0, waitFor(t, exited, errc).ExitCode)
 	// The file once though it has two names; a deleted file of the image
 	// takes nothing.
 	sz, err = c.Size(ctx)
