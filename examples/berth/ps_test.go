@@ -116,6 +116,7 @@ func TestPsAndInspectSizes(t *testing.T) {
 	assert.True(t, strings.HasSuffix(lines[0], "NAMES     SIZE"), lines[0])
 	assert.True(t, strings.HasSuffix(lines[1], "writer    1.5kB (virtual "+virtual+")"), lines[1])
 	assert.NotContains(t, b.ok(t, "ps", "-a").lines()[0], "SIZE", "no SIZE without -s")
+	assert.Equal(t, lines[0], b.ok(t, "ps", "-a", "-s", "--format", "table").lines()[0], "a bare table is the default table")
 	assert.Equal(t, "1.5kB (virtual "+virtual+")\n", b.ok(t, "ps", "-a", "--format", "{{.Size}}").stdout, ".Size measures without -s")
 	assert.Len(t, b.ok(t, "ps", "-a", "-s", "-q").lines(), 1, "-q ignores -s")
 
