@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/berth-dev/berth/internal/plainfile"
 	"github.com/berth-dev/berth/internal/usage"
 )
 
@@ -266,6 +265,15 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 			switch {
 			case errors.Is(err, ErrNotFound) && cond == WaitRemoved && c.rt.removing(c.id):
 				// Moved aside, not yet gone: Remove notifies when it is.
+				// A Remove killed there is finished here, as the next Open
+				// would; the next poll sees it gone.
+				if unlock, ok := tryLockDir(filepath.Join(c.rt.dir, tmpPrefix+c.id)); ok {
+					unlock()
+					if err := c.rt.finishInterrupted(ctx, c.id); err != nil {
+						fail(fmt.Errorf("wait for container %s: %w", c.ShortID(), err))
+						return
+					}
+				}
 				st = &State{Status: StatusRemoving}
 			case errors.Is(err, ErrNotFound) && cond == WaitRemoved:
 				select {
@@ -423,9 +431,14 @@ func (c *Container) Restart(ctx context.Context, timeout time.Duration, opts ...
 		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
 	}
 	// Seen by the watcher of the exit this stop causes, in this program or
-	// the monitor; the start that follows removes it.
+	// the monitor; the start that follows removes it. Registered as an
+	// owner, this program is known to the next Open if it is killed
+	// before that start (settleRestart).
+	if err := c.rt.registerOwner(); err != nil {
+		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
+	}
 	marker := filepath.Join(c.dir(), restartingFile)
-	if err := plainfile.WriteFile(marker, nil, 0o600); err != nil {
+	if err := writeMarker(marker); err != nil {
 		return fmt.Errorf("restart container %s: %w", c.ShortID(), err)
 	}
 	defer os.Remove(marker) // when the start failed first

@@ -127,6 +127,13 @@
 // (owners/PID-START-TOKEN), so Open reads the containers' states only when
 // an owner has died: its cost does not grow with the number of containers.
 // A name whose container does not exist is freed when it is wanted again.
+// A Wait for the removal of a container whose remover was killed
+// finishes the removal itself rather than wait for the next Open. The
+// files that say an operation is under way (a Restart's, so that the
+// stop it causes does not remove an auto-removed container; a Remove's,
+// to the programs waiting for the exit) name the program that wrote them,
+// and are ignored once it is gone; Open removes an auto-removed container
+// that a Restart killed between its stop and its start left exited.
 //
 // # Logs, stdio and exec
 //

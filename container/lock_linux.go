@@ -125,10 +125,10 @@ func (r *Runtime) releaseHoldsLocked(id string) {
 }
 
 // removalPending reports whether a Remove waits for c's waiters
-// (waitForHolders).
+// (waitForHolders). The notice of a Remove killed before it took it back
+// is ignored (marker_linux.go).
 func removalPending(c *Container) bool {
-	_, err := os.Lstat(filepath.Join(c.dir(), removingFile))
-	return err == nil
+	return markerHeld(filepath.Join(c.dir(), removingFile))
 }
 
 // waitForHolders lets the programs waiting for c's exit read it before
@@ -145,7 +145,7 @@ func (c *Container) waitForHolders(ctx context.Context) (undo func()) {
 		return undo
 	}
 	marker := filepath.Join(c.dir(), removingFile)
-	if plainfile.WriteFile(marker, nil, 0o600) == nil {
+	if writeMarker(marker) == nil {
 		undo = func() { _ = os.Remove(marker) }
 	}
 	ctx, cancel := context.WithTimeout(ctx, holdGrace)

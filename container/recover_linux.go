@@ -41,6 +41,9 @@ func (r *Runtime) recover(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
+		if err := r.settleRestart(ctx, id, dead); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		st, err := (&Container{rt: r, id: id}).state()
 		if err != nil || st.Status != StatusRunning {
 			continue
@@ -57,6 +60,51 @@ func (r *Runtime) recover(ctx context.Context) error {
 			_ = os.Remove(p)
 		}
 	}
+	return nil
+}
+
+// settleRestart takes back the restartingFile of container id if a
+// program in dead wrote it: a Restart killed between its stop and its
+// start. An auto-removed container it left exited is removed, as its exit
+// would have removed it without the Restart.
+func (r *Runtime) settleRestart(ctx context.Context, id string, dead map[identity][]string) error {
+	c := &Container{rt: r, id: id}
+	marker := filepath.Join(c.dir(), restartingFile)
+	w, ok := readMarker(marker)
+	if _, died := dead[w]; !ok || !died {
+		return nil
+	}
+	unlock, err := c.lock(ctx)
+	if err != nil {
+		return err
+	}
+	// Under the lock a start, which takes the marker back, is not under
+	// way; a new Restart's marker names a live program.
+	if again, _ := readMarker(marker); again == w {
+		_ = os.Remove(marker)
+	}
+	st, err := c.state()
+	unlock()
+	if err != nil || st.Status != StatusExited {
+		return err
+	}
+	if rec, err := c.record(); err == nil && rec.Config.AutoRemove && !restarting(c) {
+		return c.Remove(ctx, RemoveOptions{Volumes: true})
+	}
+	return nil
+}
+
+// finishInterrupted finishes the remove (or undoes the create) of
+// container id, moved aside to .tmp-ID, if the program doing it was
+// killed: nobody holds the directory any more. It waits for one under
+// way.
+func (r *Runtime) finishInterrupted(ctx context.Context, id string) error {
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r.undoTmp(ctx, id)
 	return nil
 }
 
@@ -87,28 +135,33 @@ func (r *Runtime) undoInterrupted(ctx context.Context) error {
 			unlock()
 			continue
 		}
-		id, ok := strings.CutPrefix(e.Name(), tmpPrefix)
-		if !ok || !e.IsDir() {
-			continue
+		if id, ok := strings.CutPrefix(e.Name(), tmpPrefix); ok && e.IsDir() {
+			r.undoTmp(ctx, id)
 		}
-		dir := filepath.Join(r.dir, e.Name())
-		unlock, ok := tryLockDir(dir)
-		if !ok {
-			continue // being created or removed by a live program
-		}
-		var rec record
-		if readJSON(filepath.Join(dir, configFile), &rec) != nil || rec.Name == "" {
-			rec.ID, rec.Name = id, r.nameOfClaim(dir)
-		}
-		r.release(ctx, &rec, true)
-		removeCgroup(id)
-		_ = os.RemoveAll(dir)
-		unlock()
 	}
 	// Names whose container is gone are taken over when the name is
 	// wanted again (staleName): reading every name here cost each Open
 	// time in proportion to the containers.
 	return nil
+}
+
+// undoTmp removes .tmp-ID, the directory of container id half created or
+// half removed, with its names, volumes and cgroup, unless a live program
+// holds it. The caller holds the runtime lock.
+func (r *Runtime) undoTmp(ctx context.Context, id string) {
+	dir := filepath.Join(r.dir, tmpPrefix+id)
+	unlock, ok := tryLockDir(dir)
+	if !ok {
+		return // gone, or being created or removed by a live program
+	}
+	defer unlock()
+	var rec record
+	if readJSON(filepath.Join(dir, configFile), &rec) != nil || rec.Name == "" {
+		rec.ID, rec.Name = id, r.nameOfClaim(dir)
+	}
+	r.release(ctx, &rec, true)
+	removeCgroup(id)
+	_ = os.RemoveAll(dir)
 }
 
 // reconcile settles a container recorded as running whose watcher (the

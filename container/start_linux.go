@@ -443,10 +443,10 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	}
 }
 
-// restarting reports whether Restart is stopping c (restartingFile).
+// restarting reports whether Restart is stopping c (restartingFile): the
+// marker of a Restart killed before it started c again is ignored.
 func restarting(c *Container) bool {
-	_, err := os.Lstat(filepath.Join(c.dir(), restartingFile))
-	return err == nil
+	return markerHeld(filepath.Join(c.dir(), restartingFile))
 }
 
 func exitCode(ps *os.ProcessState) int {
