@@ -204,6 +204,7 @@ layer.`,
 // inspectObject finds arg as kind and returns what inspect shows of it;
 // a container's sizes too when size is set.
 func (c *cli) inspectObject(ctx context.Context, kind, arg string, size bool) (any, error) {
+	var store *image.Store // the runtime's, when it is open
 	if kind != inspectImages {
 		// Without a container runtime (not root, an old kernel) there are
 		// no containers, and plain inspect still finds images.
@@ -219,11 +220,14 @@ func (c *cli) inspectObject(ctx context.Context, kind, arg string, size bool) (a
 			case kind == inspectContainers || !errors.Is(err, container.ErrNotFound):
 				return nil, err
 			}
+			store = rt.Images()
 		}
 	}
-	store, err := c.imageStore(ctx)
-	if err != nil {
-		return nil, err
+	if store == nil {
+		var err error
+		if store, err = c.imageStore(ctx); err != nil {
+			return nil, err
+		}
 	}
 	img, err := store.Get(ctx, arg)
 	if err != nil {
