@@ -117,6 +117,7 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		User: firstNonEmpty(cfg.User, rec.User), Caps: caps,
 	}
 	// Compiled (or found compiled) meanwhile; nil without a filter.
+	go warmFindProcess() // off the path to the process's start
 	var filter func() ([]byte, error)
 	if !rec.Config.Privileged && !cfg.Privileged {
 		filter = sync.OnceValues(func() ([]byte, error) { return seccompFilter(caps) })

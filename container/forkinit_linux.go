@@ -25,7 +25,7 @@ type forkingThread struct {
 	cgroups chan cgroupFDs   // after the spec: the cgroup files, open
 	results chan forkResult
 	release chan struct{} // closed once the process has exited
-	warm    func()        // work for the wait: compiling the seccomp filter
+	warm    func()        // work for the wait: os's pidfd check, the seccomp filter
 }
 
 // cgroupFDs are a cgroup's files (tasks or cgroup.procs) opened for the
