@@ -60,7 +60,9 @@
 //     the image's own /etc/passwd and /etc/group) and the command.
 //     Meanwhile the caller makes the container's cgroup and hands the
 //     thread its files, open, just before the fork; while it waits for the
-//     spec, the thread compiles the seccomp filter.
+//     spec, the thread makes os's one-time check of pidfd support (which
+//     the first os.FindProcess would make after the fork) and compiles the
+//     seccomp filter.
 //   - It then forks, into a new pid namespace: a vfork on amd64 and
 //     arm64, as package syscall's, so that no page of the program is
 //     copied or write-protected. The forked process runs no Go beyond
