@@ -116,8 +116,8 @@ func (c *Container) Exec(ctx context.Context, cfg ExecConfig) (*ExecProcess, err
 		Args: cfg.Cmd, Env: mergeEnv(env, cfg.Env), Cwd: firstNonEmpty(cfg.WorkingDir, rec.WorkingDir),
 		User: firstNonEmpty(cfg.User, rec.User), Caps: caps,
 	}
-	// Compiled (or found compiled) meanwhile; nil without a filter.
 	go warmFindProcess() // off the path to the process's start
+	// Compiled (or found compiled) meanwhile; nil without a filter.
 	var filter func() ([]byte, error)
 	if !rec.Config.Privileged && !cfg.Privileged {
 		filter = sync.OnceValues(func() ([]byte, error) { return seccompFilter(caps) })
