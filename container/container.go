@@ -186,8 +186,8 @@ const (
 	// WaitNotRunning returns at once for a container that is not running,
 	// else when it exits.
 	WaitNotRunning WaitCondition = "not-running"
-	// WaitNextExit returns when the container next exits (after a Start
-	// made after Wait was called).
+	// WaitNextExit returns when the container next exits: a running
+	// container's exit, else that of a Start made after Wait was called.
 	WaitNextExit WaitCondition = "next-exit"
 	// WaitRemoved returns when the container is removed, with the last
 	// exit the waiter saw: the exit this program watched, or the exited
@@ -218,8 +218,9 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 		return out, errc
 	}
 	var startedAt time.Time
+	wasRunning := false
 	if st != nil {
-		startedAt = st.StartedAt
+		startedAt, wasRunning = st.StartedAt, st.Status == StatusRunning
 	}
 	// An exit this program watches is also delivered directly: it is known
 	// even if the container is removed (AutoRemove) before a poll sees it.
@@ -305,6 +306,15 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 				}
 			}
 			if hold != nil && removalPending(c) {
+				// The notice is written after the exit is recorded: the
+				// state read again has the exit, if there was one, before
+				// the hold goes and with it the state.
+				if now, err := c.state(); err == nil {
+					st = now
+					if st.Status == StatusExited || st.Status == StatusDead {
+						last = ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error}
+					}
+				}
 				drop()
 			}
 			done := false
@@ -312,7 +322,7 @@ func (c *Container) Wait(ctx context.Context, cond WaitCondition) (<-chan ExitSt
 			case WaitNotRunning:
 				done = st.Status != StatusRunning
 			case WaitNextExit:
-				done = st.Status != StatusRunning && st.Status != StatusCreated && !st.StartedAt.Equal(startedAt)
+				done = st.Status != StatusRunning && st.Status != StatusCreated && (wasRunning || !st.StartedAt.Equal(startedAt))
 			}
 			if done {
 				deliver(ExitStatus{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Error: st.Error})

@@ -388,6 +388,28 @@ func TestWaitInAnotherProgramSeesAnAutoRemovedExit(t *testing.T) {
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }
 
+// WaitNextExit on a running container returns its exit, as docker's
+// next-exit does, from a program that does not watch it too, and when the
+// exit removes it.
+func TestWaitNextExitOfARunningContainer(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	other, err := Open(ctx, rt.root)
+	require.NoError(t, err)
+	defer other.Close()
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("sleep 0.5; exit 5"), AutoRemove: true})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx, Detach()))
+	theirs, err := other.Get(ctx, c.ID())
+	require.NoError(t, err)
+	info, err := theirs.Inspect(ctx)
+	require.NoError(t, err)
+	require.True(t, info.State.Running)
+	exited, errc := theirs.Wait(ctx, WaitNextExit)
+	removed, errcRemoved := theirs.Wait(ctx, WaitRemoved)
+	assert.Equal(t, 5, waitFor(t, exited, errc).ExitCode)
+	assert.Equal(t, 5, waitFor(t, removed, errcRemoved).ExitCode)
+}
+
 // A name left behind by a create or remove that was killed half-way (its
 // container does not exist) is taken over when the name is wanted again.
 func TestStaleNameIsTakenOver(t *testing.T) {

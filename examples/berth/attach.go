@@ -103,13 +103,19 @@ func (c *cli) attachRunning(ctx context.Context, ctr *container.Container, info 
 		stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(ctx, rows, cols) })
 		defer stop()
 	}
+	// Begun before the attachment: the exit of an auto-removed container
+	// is still seen once it is gone.
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	exited, waitErr := ctr.Wait(waitCtx, container.WaitNextExit)
 	if err := ctr.Attach(ctx, opts); err != nil {
 		return 0, err
 	}
 	restore()
-	status, err := ctr.WaitExit(ctx)
-	if err != nil {
+	select {
+	case s := <-exited:
+		return s.ExitCode, nil
+	case err := <-waitErr:
 		return 0, err
 	}
-	return status.ExitCode, nil
 }
