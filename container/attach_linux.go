@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 )
 
@@ -22,6 +23,12 @@ type AttachOptions struct {
 	// DetachKeys ends the attachment when read from Stdin, as docker's
 	// --detach-keys ("ctrl-p,ctrl-q" by default; "" keeps the default).
 	DetachKeys string
+	// Start starts the container first, as Start with Detach does, and
+	// attaches from its first output: docker start --attach, and docker
+	// run -it, which can be detached from. The container is the root's
+	// monitor's: it outlives this program. A running container is attached
+	// to as without Start.
+	Start bool
 }
 
 // Attach connects streams to a running container until it exits, ctx
@@ -31,17 +38,24 @@ func (c *Container) Attach(ctx context.Context, opts AttachOptions) error {
 	if err != nil {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
 	}
+	detached := make(chan struct{})
+	var stdin io.Reader
+	if opts.Stdin != nil {
+		stdin = &detachReader{r: opts.Stdin, keys: keys, detached: detached}
+	}
+	if opts.Start {
+		conn, err := c.rt.monitorCall(ctx, monitorRequest{Op: "start", ID: c.id, Attach: true, Stdin: stdin != nil})
+		if err != nil {
+			return fmt.Errorf("start container %s: %w", c.ShortID(), err)
+		}
+		return attachConn(ctx, conn, stdin, opts, detached)
+	}
 	st, err := c.state()
 	if err != nil {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
 	}
 	if st.Status != StatusRunning {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), &StateError{ID: c.id, Op: "attach", Status: st.Status})
-	}
-	detached := make(chan struct{})
-	var stdin io.Reader
-	if opts.Stdin != nil {
-		stdin = &detachReader{r: opts.Stdin, keys: keys, detached: detached}
 	}
 	if p := c.rt.liveProcess(c.id); p != nil {
 		a := p.attach(opts.Stdout, opts.Stderr)
@@ -64,6 +78,12 @@ func (c *Container) Attach(ctx context.Context, opts AttachOptions) error {
 	if err != nil {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
 	}
+	return attachConn(ctx, conn, stdin, opts, detached)
+}
+
+// attachConn streams an attachment through the monitor: stdin to conn,
+// conn's frames to opts' writers.
+func attachConn(ctx context.Context, conn net.Conn, stdin io.Reader, opts AttachOptions, detached <-chan struct{}) error {
 	defer conn.Close()
 	if stdin != nil {
 		go func() { _, _ = io.Copy(conn, stdin) }()

@@ -30,10 +30,15 @@ type Config struct {
 	Hostname string            `json:",omitempty"`
 	Labels   map[string]string `json:",omitempty"`
 
-	Tty         bool   `json:",omitempty"`
-	OpenStdin   bool   `json:",omitempty"`
-	StopSignal  string `json:",omitempty"` // default: the image's, then SIGTERM
-	StopTimeout *int   `json:",omitempty"` // seconds; default 10
+	Tty       bool `json:",omitempty"`
+	OpenStdin bool `json:",omitempty"`
+	// ConsoleSize is the TTY's size at every start, rows then columns
+	// (docker's HostConfig.ConsoleSize, which docker run -t sets to the
+	// terminal's); zero leaves the kernel's default. Resize changes it
+	// while the container runs.
+	ConsoleSize [2]uint16 `json:",omitzero"`
+	StopSignal  string    `json:",omitempty"` // default: the image's, then SIGTERM
+	StopTimeout *int      `json:",omitempty"` // seconds; default 10
 
 	ReadonlyRootfs bool     `json:",omitempty"`
 	Privileged     bool     `json:",omitempty"`

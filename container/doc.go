@@ -143,8 +143,12 @@
 // and max-file rotation) and can be read with follow, since, until, tail
 // and timestamps from any program. WithStdio attaches streams from the
 // start; Attach joins a running container (through the monitor for a
-// detached one) with the detach keys (ctrl-p,ctrl-q by default). With Tty
-// the container gets a pseudo-terminal, sized with Resize.
+// detached one) with the detach keys (ctrl-p,ctrl-q by default). Attach
+// with Start starts the container through the monitor and streams its
+// output from the first byte, which the monitor holds until it has
+// replied: docker start --attach, and docker run -it, which the detach
+// keys leave running. With Tty the container gets a pseudo-terminal, of
+// ConsoleSize at the start, resized with Resize.
 //
 // Exec runs another process in a running container. The calling goroutine
 // locks an OS thread and joins the container's namespaces. On cgroup v1

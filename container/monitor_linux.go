@@ -44,9 +44,12 @@ const (
 )
 
 type monitorRequest struct {
-	Op         string // "start", "attach", "resize"
-	ID         string
-	Stdin      bool   `json:",omitempty"`
+	Op    string // "start", "attach", "resize"
+	ID    string
+	Stdin bool `json:",omitempty"`
+	// Attach, with "start", streams the container's output from its
+	// first byte, after the reply, as "attach" does.
+	Attach     bool   `json:",omitempty"`
 	Rows, Cols uint16 `json:",omitempty"`
 }
 
@@ -368,8 +371,33 @@ func (m *monitor) handle(conn net.Conn) {
 	ctx := context.Background()
 	switch req.Op {
 	case "start":
-		_, err := m.rt.startLocal(ctx, req.ID, startOptions{}, true, nil)
-		reply(err)
+		if !req.Attach {
+			_, err := m.rt.startLocal(ctx, req.ID, startOptions{}, true, nil)
+			reply(err)
+			return
+		}
+		// What the container writes before the reply has gone out waits
+		// for it.
+		out := &heldWriter{w: conn}
+		a := &attachment{stdout: frame(out, 1), stderr: frame(out, 2), done: make(chan struct{})}
+		p, err := m.rt.startLocal(ctx, req.ID, startOptions{attachment: a}, true, nil)
+		if err == nil && p == nil { // already running: attached to
+			if p = m.rt.liveProcess(req.ID); p == nil {
+				err = fmt.Errorf("container %s: %w", shortID(req.ID), ErrNotRunning)
+			} else {
+				p.attachOne(a)
+			}
+		}
+		ok := reply(err)
+		out.release()
+		if err != nil {
+			return
+		}
+		if !ok {
+			p.detach(a)
+			return
+		}
+		streamAttached(conn, p, a, req.Stdin)
 	case "resize":
 		p := m.rt.liveProcess(req.ID)
 		if p == nil {
@@ -386,36 +414,68 @@ func (m *monitor) handle(conn net.Conn) {
 		if !reply(nil) {
 			return
 		}
-		var wmu sync.Mutex
-		frame := func(stream byte) io.Writer {
-			return writerFunc(func(b []byte) (int, error) {
-				wmu.Lock()
-				defer wmu.Unlock()
-				var h [8]byte
-				h[0] = stream
-				binary.BigEndian.PutUint32(h[4:], uint32(len(b)))
-				if _, err := conn.Write(h[:]); err != nil {
-					return 0, err
-				}
-				return conn.Write(b)
-			})
-		}
-		a := p.attach(frame(1), frame(2))
-		if req.Stdin && p.stdin != nil {
-			go func() {
-				_, _ = io.Copy(p.stdin, conn)
-				p.detach(a) // the client went away
-			}()
-		} else {
-			go func() {
-				_, _ = io.Copy(io.Discard, conn)
-				p.detach(a)
-			}()
-		}
-		<-a.done
+		streamAttached(conn, p, p.attach(frame(conn, 1), frame(conn, 2)), req.Stdin)
 	default:
 		reply(fmt.Errorf("unknown monitor request %q: %w", req.Op, ErrInvalid))
 	}
+}
+
+// streamAttached copies conn to the container's stdin (when stdin and it
+// has one) until the client goes away, which ends the attachment a, and
+// returns once a has ended: then, or when the container exits.
+func streamAttached(conn net.Conn, p *process, a *attachment, stdin bool) {
+	go func() {
+		if stdin && p.stdin != nil {
+			_, _ = io.Copy(p.stdin, conn)
+		} else {
+			_, _ = io.Copy(io.Discard, conn)
+		}
+		p.detach(a) // the client went away
+	}()
+	<-a.done
+}
+
+// frame writes to w in docker's multiplexed stream format (see demux) as
+// stream (1 stdout, 2 stderr). The frames of one w are written whole.
+func frame(w io.Writer, stream byte) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		var h [8]byte
+		h[0] = stream
+		binary.BigEndian.PutUint32(h[4:], uint32(len(b)))
+		if _, err := w.Write(append(h[:], b...)); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	})
+}
+
+// heldWriter keeps what is written to it until release, then writes it
+// and everything after it to w.
+type heldWriter struct {
+	mu       sync.Mutex
+	w        io.Writer
+	held     []byte
+	released bool
+}
+
+func (h *heldWriter) Write(b []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.released {
+		h.held = append(h.held, b...)
+		return len(b), nil
+	}
+	return h.w.Write(b)
+}
+
+func (h *heldWriter) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.released = true
+	if len(h.held) > 0 {
+		_, _ = h.w.Write(h.held)
+	}
+	h.held = nil
 }
 
 type writerFunc func([]byte) (int, error)

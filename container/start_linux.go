@@ -30,6 +30,9 @@ type startOptions struct {
 	detach         bool
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// attachment, set by the monitor, takes the output from the start
+	// instead of stdout and stderr.
+	attachment *attachment
 }
 
 // Detach hands the container to the root's monitor process: it keeps
@@ -117,10 +120,11 @@ type process struct {
 	done  chan struct{} // closed once the exit is recorded
 	stdin io.WriteCloser
 	pty   *os.File
-	mu    sync.Mutex // guards outs, and pty against its close
+	mu    sync.Mutex // guards outs and ended, and pty against its close
 	// ptyClosed is set once the pty is closed.
 	ptyClosed bool
 	outs      []*attachment
+	ended     bool // the exit is recorded: no more attachments
 	status    ExitStatus
 	startedAt time.Time
 	// release, when set, lets the thread that forked the process end
@@ -159,10 +163,19 @@ func (p *process) write(stream string, b []byte) {
 
 func (p *process) attach(stdout, stderr io.Writer) *attachment {
 	a := &attachment{stdout: stdout, stderr: stderr, done: make(chan struct{})}
-	p.mu.Lock()
-	p.outs = append(p.outs, a)
-	p.mu.Unlock()
+	p.attachOne(a)
 	return a
+}
+
+// attachOne adds a; a process whose exit is recorded ends it at once.
+func (p *process) attachOne(a *attachment) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ended {
+		close(a.done)
+		return
+	}
+	p.outs = append(p.outs, a)
 }
 
 func (p *process) detach(a *attachment) {
@@ -300,7 +313,10 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 		return nil, fmt.Errorf("%w: log: %w", ErrSetup, err)
 	}
 	p = &process{id: c.id, done: make(chan struct{}), pty: sp.pty, stdin: sp.stdin}
-	if o.stdout != nil || o.stderr != nil {
+	switch {
+	case o.attachment != nil:
+		p.outs = append(p.outs, o.attachment)
+	case o.stdout != nil || o.stderr != nil:
 		p.attach(o.stdout, o.stderr)
 	}
 	outputs := sp.outputs
@@ -434,7 +450,7 @@ func (r *Runtime) watch(c *Container, rec *record, p *process, cg *cgroup.Cgroup
 	for _, a := range p.outs {
 		close(a.done)
 	}
-	p.outs = nil
+	p.outs, p.ended = nil, true
 	p.mu.Unlock()
 	close(p.done)
 	cgroupGone.Wait()
@@ -497,6 +513,11 @@ func (r *Runtime) spawn(cfg Config, detached bool) (sp *spawned, err error) {
 			return sp, fmt.Errorf("open pty: %w", err)
 		}
 		sp.childEnds = append(sp.childEnds, slave)
+		if rows, cols := cfg.ConsoleSize[0], cfg.ConsoleSize[1]; rows > 0 && cols > 0 {
+			if err := pty.Setsize(master, &pty.Winsize{Rows: rows, Cols: cols}); err != nil {
+				return sp, fmt.Errorf("size pty: %w", err)
+			}
+		}
 		childFiles = [3]*os.File{slave, slave, slave}
 		sp.pty, sp.console = master, slave.Name()
 		sp.outputs = append(sp.outputs, stream{"stdout", master})

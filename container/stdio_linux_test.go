@@ -117,3 +117,73 @@ func TestMonitorIsNamed(t *testing.T) {
 	assert.Equal(t, monitorArg0+"\n", string(comm))
 	require.NoError(t, c.Remove(ctx, RemoveOptions{Force: true}))
 }
+
+// Attach with Start, docker start --attach: the output from the first
+// byte, stdin, the exit code, and the container is the monitor's.
+func TestAttachStartStreamsFromTheFirstByte(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("echo first; echo first err >&2; read line; echo got $line; exit 3"), OpenStdin: true})
+	require.NoError(t, err)
+	exited, errc := c.Wait(ctx, WaitNextExit)
+	var stdout, stderr lockedBuffer
+	require.NoError(t, c.Attach(ctx, AttachOptions{Stdin: strings.NewReader("typed\n"), Stdout: &stdout, Stderr: &stderr, Start: true}))
+	assert.Equal(t, "first\ngot typed\n", stdout.String())
+	assert.Equal(t, "first err\n", stderr.String())
+	assert.Equal(t, 3, waitFor(t, exited, errc).ExitCode)
+	assert.Len(t, monitorsOf(rt.root), 1, "the monitor started the container")
+
+	// A command that cannot run fails the start as Start does.
+	c, err = rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"/no/such/command"}})
+	require.NoError(t, err)
+	err = c.Attach(ctx, AttachOptions{Stdout: io.Discard, Start: true})
+	var exitErr *ExitError
+	require.ErrorAs(t, err, &exitErr)
+	assert.Equal(t, 127, exitErr.Code)
+}
+
+// With a TTY and stdin, docker run -it: the TTY has the size of
+// ConsoleSize from the start, and the detach keys leave the container
+// running, to be attached to again.
+func TestAttachStartCanBeDetachedFrom(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("stty size; while read line; do echo got $line; done"), Tty: true, OpenStdin: true, ConsoleSize: [2]uint16{33, 111}})
+	require.NoError(t, err)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- c.Attach(ctx, AttachOptions{Stdin: pr, Stdout: &out, Start: true}) }()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "33 111\r\n") }, 5*time.Second, 20*time.Millisecond, out.String())
+	_, err = pw.Write([]byte("one\r"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "got one\r\n") }, 5*time.Second, 20*time.Millisecond, out.String())
+	_, err = pw.Write([]byte{16, 17})
+	require.NoError(t, err)
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, ErrDetached)
+	case <-time.After(5 * time.Second):
+		t.Fatal("detach keys did not detach")
+	}
+	info, err := c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.True(t, info.State.Running, "detached from, the container runs on")
+
+	// Attached to again, with Start: it runs already.
+	pr2, pw2 := io.Pipe()
+	defer pw2.Close()
+	out.Reset()
+	go func() { done <- c.Attach(ctx, AttachOptions{Stdin: pr2, Stdout: &out, Start: true}) }()
+	require.Eventually(t, func() bool {
+		_, _ = pw2.Write([]byte("two\r"))
+		return strings.Contains(out.String(), "got two\r\n")
+	}, 5*time.Second, 100*time.Millisecond, out.String())
+	require.NoError(t, c.Stop(ctx, 0))
+	select {
+	case err := <-done:
+		require.NoError(t, err, "the container's exit ends the attachment")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the attachment outlived the container")
+	}
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+}

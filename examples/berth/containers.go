@@ -552,23 +552,79 @@ func (c *cli) rawTerminal() (restore func(), err error) {
 	}), nil
 }
 
+// terminalSize is the size of this program's terminal (stdout, as docker
+// measures it), rows then columns, if it has one.
+func (c *cli) terminalSize() (size [2]uint16, ok bool) {
+	f, ok := terminalOf(c.stdout)
+	if !ok {
+		return size, false
+	}
+	var rows, cols int
+	err := withFd(f, func(fd int) (err error) {
+		cols, rows, err = term.GetSize(fd)
+		return err
+	})
+	if err != nil || rows <= 0 || cols <= 0 {
+		return size, false
+	}
+	return [2]uint16{uint16(rows), uint16(cols)}, true
+}
+
+// attachStart starts ctr through the root's monitor with this program's
+// streams attached from its first output, as docker run -it does, and
+// returns its exit code once it has exited, and been removed with
+// autoRemove; container.ErrDetached when the detach keys were typed,
+// which leave it running.
+func (c *cli) attachStart(ctx context.Context, ctr *container.Container, detachKeys string, autoRemove bool) (int, error) {
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	exited, waitErr := ctr.Wait(waitCtx, container.WaitNextExit)
+	var removed <-chan container.ExitStatus
+	var removeErr <-chan error
+	if autoRemove {
+		removed, removeErr = ctr.Wait(waitCtx, container.WaitRemoved)
+	}
+	restore, err := c.rawTerminal()
+	if err != nil {
+		return 0, err
+	}
+	defer restore()
+	// The size at the start is the container's ConsoleSize; this follows
+	// the terminal's changes.
+	stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
+	defer stop()
+	if err := ctr.Attach(ctx, container.AttachOptions{Stdin: c.stdin, Stdout: c.stdout, Stderr: c.stderr, DetachKeys: detachKeys, Start: true}); err != nil {
+		return 0, err
+	}
+	restore()
+	var code int
+	select {
+	case s := <-exited:
+		code = s.ExitCode
+	case err := <-waitErr:
+		return 0, err
+	}
+	if autoRemove {
+		select {
+		case <-removed:
+		case err := <-removeErr:
+			return code, err
+		}
+	}
+	return code, nil
+}
+
 // monitorTTYSize gives a container's (or exec process's) TTY the size of
 // this program's terminal (stdout, as docker measures it), now and on every
 // SIGWINCH until stop is called. It does nothing when stdout is not a
 // terminal.
 func (c *cli) monitorTTYSize(resize func(rows, cols uint16) error) (stop func()) {
-	f, ok := terminalOf(c.stdout)
-	if !ok {
+	if _, ok := terminalOf(c.stdout); !ok {
 		return func() {}
 	}
 	apply := func() {
-		var rows, cols int
-		err := withFd(f, func(fd int) (err error) {
-			cols, rows, err = term.GetSize(fd)
-			return err
-		})
-		if err == nil && rows > 0 && cols > 0 {
-			_ = resize(uint16(rows), uint16(cols))
+		if size, ok := c.terminalSize(); ok {
+			_ = resize(size[0], size[1])
 		}
 	}
 	apply()

@@ -39,8 +39,21 @@ Every failure exits with status 125, as docker create does.`,
 
 // createContainer is the part docker run shares with docker create: the
 // config from the flags, the image pulled if missing, the container made.
-func (c *cli) createContainer(ctx context.Context, opts *containerOptions, imageRef string, args []string) (*container.Container, error) {
+// newConfig is opts' config; a TTY takes the size of this program's
+// terminal, as docker run and create give it.
+func (c *cli) newConfig(opts *containerOptions, imageRef string, args []string) (container.Config, error) {
 	cfg, err := opts.newConfig(imageRef, args, c.lookupEnv)
+	if err != nil {
+		return cfg, err
+	}
+	if size, ok := c.terminalSize(); ok && cfg.Tty {
+		cfg.ConsoleSize = size
+	}
+	return cfg, nil
+}
+
+func (c *cli) createContainer(ctx context.Context, opts *containerOptions, imageRef string, args []string) (*container.Container, error) {
+	cfg, err := c.newConfig(opts, imageRef, args)
 	if err != nil {
 		return nil, err
 	}

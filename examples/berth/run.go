@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -25,13 +26,17 @@ func newRunCommand(c *cli) *cobra.Command {
 when it is not in the store.
 
 Without -d the container is attached: its output goes to stdout and stderr,
-stdin is copied to it with -i, -t gives it a pseudo-terminal (stdin in raw
-mode when it is a terminal), signals are forwarded to it unless
---sig-proxy=false or -t (SIGINT and SIGTERM from the start, every other
-signal once the container has run 20 ms), and berth exits with the
-container's exit code. An attached container lives as long as berth itself:
-it cannot be detached from (--detach-keys is checked, then unused) and is
-stopped if berth is killed.
+stdin is copied to it with -i, -t gives it a pseudo-terminal of the
+terminal's size (stdin in raw mode when it is a terminal), signals are
+forwarded to it unless --sig-proxy=false or -t (SIGINT and SIGTERM from the
+start, every other signal once the container has run 20 ms), and berth
+exits with the container's exit code.
+
+With -i and -t, as with docker, the detach keys (Ctrl-P Ctrl-Q unless
+--detach-keys) leave the container running and berth exits with 0: such a
+container is started by the root's monitor process and outlives berth.
+Any other attached container lives as long as berth itself and is stopped
+if berth is killed.
 
 With -d the container is handed to the root's monitor process, which keeps
 it running after berth exits; berth prints its ID.
@@ -72,7 +77,28 @@ A container that cannot run its command exits with 126 (not executable) or
 				fmt.Fprintln(c.stdout, ctr.ID())
 				return nil
 			}
-			cfg, err := opts.newConfig(args[0], args[1:], c.lookupEnv)
+			if opts.interactive && opts.tty {
+				// Started by the monitor, so that the detach keys can leave
+				// it running.
+				ctr, err := c.createContainer(ctx, opts, args[0], args[1:])
+				if err != nil {
+					return runFailure(err)
+				}
+				code, err := c.attachStart(ctx, ctr, detachKeys, opts.autoRemove)
+				switch {
+				case errors.Is(err, container.ErrDetached):
+					return nil
+				case err != nil:
+					if info, ierr := ctr.Inspect(ctx); ierr == nil && !info.State.Running {
+						removeOnFailure(ctr) // the start failed
+					}
+					return runFailure(err)
+				case code != 0:
+					return statusError{code: code}
+				}
+				return nil
+			}
+			cfg, err := c.newConfig(opts, args[0], args[1:])
 			if err != nil {
 				return runFailure(err)
 			}

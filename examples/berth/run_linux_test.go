@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,7 +94,8 @@ func (p *pty) run(b *berth, args ...string) (stderr *lockedBuffer, done chan int
 func TestRunWithATTYSizesItLikeTheTerminal(t *testing.T) {
 	b := newContainerBerth(t)
 	p := openPTY(t)
-	stderr, done := p.run(b, "run", "-t", "busybox", "sh", "-c", "sleep 0.5; busybox stty size; test -t 0 && echo terminal")
+	// No wait: the TTY has the size from the start (ConsoleSize).
+	stderr, done := p.run(b, "run", "-t", "busybox", "sh", "-c", "busybox stty size; test -t 0 && echo terminal")
 	require.Equal(t, 0, <-done, stderr)
 	// Lines end "\r\r\n": the container's terminal adds a "\r", and so does
 	// berth's, which is not in raw mode without -i (as with docker).
@@ -118,4 +120,54 @@ func TestRunInteractiveWithATTYPassesKeysThrough(t *testing.T) {
 	assert.Contains(t, out, "typed\r\n", "the container's terminal echoes the keys")
 	assert.Contains(t, out, "got typed\r\n")
 	assert.NotContains(t, out, "\r\r\n", "berth's terminal was raw: only the container's adds \\r")
+}
+
+// typeThenDetach types "one" to the script of container name, which
+// answers "got one", then the detach keys: berth, whose run is done and
+// stderr, exits with 0 and prints nothing, as docker run and docker start
+// do; the container runs on.
+func (p *pty) typeThenDetach(t *testing.T, b *berth, name string, done chan int, stderr *lockedBuffer) {
+	t.Helper()
+	_, err := io.WriteString(p.master, "one\r")
+	require.NoError(t, err)
+	waitUntil(t, func() bool { return strings.Contains(p.output(), "got one") }, "keys reach the container")
+	_, err = p.master.Write([]byte{0x10, 0x11}) // Ctrl-P Ctrl-Q
+	require.NoError(t, err)
+	assert.Equal(t, 0, <-done, stderr)
+	assert.Empty(t, stderr.String())
+	assert.Equal(t, "running", strings.TrimSpace(b.ok(t, "ps", "--format", "{{.State}}", "--filter", "name="+name).stdout))
+}
+
+// docker run -it: the detach keys leave the container running and berth
+// exits with 0; docker attach finds it, and it keeps its TTY's size.
+func TestRunInteractiveWithATTYCanBeDetachedFrom(t *testing.T) {
+	b := newContainerBerth(t)
+	p := openPTY(t)
+	stderr, done := p.run(b, "run", "-i", "-t", "--rm", "--name", "shell", "busybox", "sh", "-c", `busybox stty size; while read line; do echo "got $line"; done; exit 4`)
+	waitUntil(t, func() bool { return strings.Contains(p.output(), "30 100") }, "the container starts, with the terminal's size")
+	p.typeThenDetach(t, b, "shell", done, stderr)
+
+	p2 := openPTY(t)
+	stderr, done = p2.run(b, "attach", "shell")
+	waitUntil(t, func() bool {
+		_, _ = io.WriteString(p2.master, "two\r")
+		time.Sleep(50 * time.Millisecond)
+		return strings.Contains(p2.output(), "got two")
+	}, "attached again")
+	_, err := p2.master.Write([]byte{0x04}) // Ctrl-D: read fails, the script exits 4
+	require.NoError(t, err)
+	assert.Equal(t, 4, <-done, stderr)
+	waitUntil(t, func() bool { return b.ok(t, "ps", "-a", "-q", "--filter", "name=shell").stdout == "" }, "--rm removes it once it exits")
+}
+
+// docker start -a -i of a container with a TTY: its first output arrives,
+// and the detach keys leave it running.
+func TestStartAttachInteractiveWithATTYCanBeDetachedFrom(t *testing.T) {
+	b := newContainerBerth(t)
+	b.ok(t, "create", "-i", "-t", "--name", "later", "busybox", "sh", "-c", `echo hello; while read line; do echo "got $line"; done`)
+	p := openPTY(t)
+	stderr, done := p.run(b, "start", "-a", "-i", "later")
+	waitUntil(t, func() bool { return strings.Contains(p.output(), "hello") }, "its first output arrives")
+	p.typeThenDetach(t, b, "later", done, stderr)
+	b.ok(t, "rm", "-f", "later")
 }

@@ -27,7 +27,9 @@ printed as given.
 With -a (one container only) berth attaches to it as docker run does
 without -d: output to stdout and stderr, stdin with -i, signals forwarded
 unless it has a TTY, and berth exits with the container's exit code. The
-container then lives as long as berth.`,
+container then lives as long as berth, unless it has a TTY and -i is given:
+the monitor starts it then, and the detach keys (Ctrl-P Ctrl-Q unless
+--detach-keys) leave it running.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -72,10 +74,13 @@ container then lives as long as berth.`,
 				return err
 			}
 			var code int
-			if info.State.Running {
+			switch {
+			case info.State.Running:
 				// Already running: docker start -a attaches to it.
 				code, err = c.attachRunning(ctx, ctr, info, attachStdin, detachKeys, true)
-			} else {
+			case attachStdin && info.Config.Tty:
+				code, err = c.attachStart(ctx, ctr, detachKeys, info.Config.AutoRemove)
+			default:
 				code, err = c.startAttached(ctx, ctr, attachedStart{
 					stdin:      attachStdin,
 					tty:        info.Config.Tty,
