@@ -43,16 +43,16 @@ func (c *Container) Attach(ctx context.Context, opts AttachOptions) error {
 	if opts.Stdin != nil {
 		stdin = &detachReader{r: opts.Stdin, keys: keys, detached: detached}
 	}
-	if opts.Start {
+	st, err := c.state()
+	if err != nil {
+		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
+	}
+	if opts.Start && st.Status != StatusRunning {
 		conn, err := c.rt.monitorCall(ctx, monitorRequest{Op: "start", ID: c.id, Attach: true, Stdin: stdin != nil})
 		if err != nil {
 			return fmt.Errorf("start container %s: %w", c.ShortID(), err)
 		}
 		return attachConn(ctx, conn, stdin, opts, detached)
-	}
-	st, err := c.state()
-	if err != nil {
-		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
 	}
 	if st.Status != StatusRunning {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), &StateError{ID: c.id, Op: "attach", Status: st.Status})

@@ -381,7 +381,7 @@ func (m *monitor) handle(conn net.Conn) {
 		out := &heldWriter{w: conn}
 		a := &attachment{stdout: frame(out, 1), stderr: frame(out, 2), done: make(chan struct{})}
 		p, err := m.rt.startLocal(ctx, req.ID, startOptions{attachment: a}, true, nil)
-		if err == nil && p == nil { // already running: attached to
+		if err == nil && p == nil { // started meanwhile: attached to
 			if p = m.rt.liveProcess(req.ID); p == nil {
 				err = fmt.Errorf("container %s: %w", shortID(req.ID), ErrNotRunning)
 			} else {

@@ -315,7 +315,7 @@ func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o start
 	p = &process{id: c.id, done: make(chan struct{}), pty: sp.pty, stdin: sp.stdin}
 	switch {
 	case o.attachment != nil:
-		p.outs = append(p.outs, o.attachment)
+		p.attachOne(o.attachment)
 	case o.stdout != nil || o.stderr != nil:
 		p.attach(o.stdout, o.stderr)
 	}
