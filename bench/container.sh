@@ -12,6 +12,10 @@
 #                                   bare     bench/bareruntime ROOTFS DIR /bin/true (the least a Go
 #                                            program does: namespaces, the image's overlay, pivot_root)
 #                                   bare+imports  the same, linked with berth's packages (not called)
+#                                   go-start  bench/bareruntime -start (a small Go program starts, exits)
+#                                   berth-start  bin/berth run --help (the CLI starts, exits: no container)
+#                                 and, derived, the least a berth doing only bare's work would
+#                                 take: berth-start + (bare - go-start)
 #   bench/container.sh detached   BENCH_CONTAINERS (100) `run -d IMAGE sleep` started at
 #                                 once (xargs -P), berth vs docker: wall time; then host
 #                                 memory per running container beyond the containers' own
@@ -271,6 +275,18 @@ ratio() {
 		}' "$1"
 }
 
+# bound CSV: the least a berth that did no more than bareruntime would take,
+# its CLI's start and end plus bareruntime's work (bare less go-start), as a
+# ratio to the floor (unshare).
+bound() {
+	awk -F, '
+		NR > 1 { median[$1] = $4 }
+		END {
+			b = median["berth-start"] + median["bare"] - median["go-start"]
+			printf "bound berth-start + bare - go-start: %.2f ms, %.3f times unshare\n", b * 1000, b / median["unshare"]
+		}' "$1"
+}
+
 # --- run ------------------------------------------------------------------
 
 bench_run() {
@@ -323,7 +339,9 @@ bench_run() {
 		"runc --root $(q "$runc_root") run --bundle $(q "$bundle") berth-bench" \
 		--command-name unshare --prepare true "unshare -pfmnui --fork true" \
 		--command-name bare --prepare true "$(q "$bare") $bare_args" \
-		--command-name bare+imports --prepare true "$(q "$bare_imports") $bare_args"
+		--command-name bare+imports --prepare true "$(q "$bare_imports") $bare_args" \
+		--command-name go-start --prepare true "$(q "$bare") -start" \
+		--command-name berth-start --prepare true "$berth_cmd run --help"
 	[[ -z $("${berth[@]}" ps -aq) ]] || { echo "bench: berth run --rm left containers" >&2; exit 1; }
 	[[ -z $("${docker[@]}" ps -aq) ]] || { echo "bench: docker run --rm left containers" >&2; exit 1; }
 	[[ -z $(runc --root "$runc_root" list -q) ]] || { echo "bench: runc run left containers" >&2; exit 1; }
@@ -341,6 +359,8 @@ bench_run() {
 		ratio "$out.csv" bare unshare ""
 		ratio "$out.csv" bare+imports unshare ""
 		ratio "$out.csv" berth bare+imports ""
+		ratio "$out.csv" berth-start unshare ""
+		bound "$out.csv"
 	} | tee "$out.txt"
 	echo "results: $out.{json,csv,md,txt}"
 }

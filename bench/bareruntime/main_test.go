@@ -91,3 +91,10 @@ func TestBadCommandIs125(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, out, "usage")
 }
+
+// -start does nothing but start and exit, quietly.
+func TestStartOnly(t *testing.T) {
+	out, code := bare(t, "-start")
+	require.Equal(t, 0, code)
+	require.Empty(t, out)
+}
