@@ -29,6 +29,11 @@ type AttachOptions struct {
 	// monitor's: it outlives this program. A running container is attached
 	// to as without Start.
 	Start bool
+	// ConsoleSize, with Start and a TTY, is the TTY's size at this start,
+	// rows then columns, in place of the container's ConsoleSize: the
+	// size of the terminal that attaches now, where docker's CLI resizes
+	// the TTY right after the start. Zero keeps ConsoleSize.
+	ConsoleSize [2]uint16
 }
 
 // Attach connects streams to a running container until it exits, ctx
@@ -48,7 +53,7 @@ func (c *Container) Attach(ctx context.Context, opts AttachOptions) error {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
 	}
 	if opts.Start && st.Status != StatusRunning {
-		conn, err := c.rt.monitorCall(ctx, monitorRequest{Op: "start", ID: c.id, Attach: true, Stdin: stdin != nil})
+		conn, err := c.rt.monitorCall(ctx, monitorRequest{Op: "start", ID: c.id, Attach: true, Stdin: stdin != nil, Rows: opts.ConsoleSize[0], Cols: opts.ConsoleSize[1]})
 		if err != nil {
 			return fmt.Errorf("start container %s: %w", c.ShortID(), err)
 		}

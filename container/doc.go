@@ -148,7 +148,8 @@
 // output from the first byte, which the monitor holds until it has
 // replied: docker start --attach, and docker run -it, which the detach
 // keys leave running. With Tty the container gets a pseudo-terminal, of
-// ConsoleSize at the start, resized with Resize.
+// ConsoleSize at the start (or of AttachOptions.ConsoleSize, the size of
+// the terminal attaching with Start), resized with Resize.
 //
 // Exec runs another process in a running container. The calling goroutine
 // locks an OS thread and joins the container's namespaces. On cgroup v1

@@ -49,7 +49,9 @@ type monitorRequest struct {
 	Stdin bool `json:",omitempty"`
 	// Attach, with "start", streams the container's output from its
 	// first byte, after the reply, as "attach" does.
-	Attach     bool   `json:",omitempty"`
+	Attach bool `json:",omitempty"`
+	// Rows and Cols are the size for "resize", and for "start" the TTY's
+	// size at this start (zero: the container's ConsoleSize).
 	Rows, Cols uint16 `json:",omitempty"`
 }
 
@@ -380,7 +382,7 @@ func (m *monitor) handle(conn net.Conn) {
 		// for it.
 		out := &heldWriter{w: conn}
 		a := &attachment{stdout: frame(out, 1), stderr: frame(out, 2), done: make(chan struct{})}
-		p, err := m.rt.startLocal(ctx, req.ID, startOptions{attachment: a}, true, nil)
+		p, err := m.rt.startLocal(ctx, req.ID, startOptions{attachment: a, consoleSize: [2]uint16{req.Rows, req.Cols}}, true, nil)
 		if err == nil && p == nil { // started meanwhile: attached to
 			if p = m.rt.liveProcess(req.ID); p == nil {
 				err = fmt.Errorf("container %s: %w", shortID(req.ID), ErrNotRunning)

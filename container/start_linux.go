@@ -33,6 +33,9 @@ type startOptions struct {
 	// attachment, set by the monitor, takes the output from the start
 	// instead of stdout and stderr.
 	attachment *attachment
+	// consoleSize, when not zero, sizes the TTY at this start in place of
+	// the config's ConsoleSize (AttachOptions.ConsoleSize).
+	consoleSize [2]uint16
 }
 
 // Detach hands the container to the root's monitor process: it keeps
@@ -287,6 +290,9 @@ func (r *Runtime) startLocal(ctx context.Context, id string, o startOptions, det
 // the container's lock. early is used up, whatever the outcome.
 func (r *Runtime) launch(ctx context.Context, c *Container, rec *record, o startOptions, detached bool, early *spawned) (p *process, err error) {
 	cfg := rec.Config
+	if o.consoleSize[0] > 0 && o.consoleSize[1] > 0 {
+		cfg.ConsoleSize = o.consoleSize
+	}
 	// The child first: its runtime starts (a few milliseconds) while the
 	// log, the cgroup and the spec are made. Run started it earlier still,
 	// while the container was created.

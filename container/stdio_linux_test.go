@@ -144,6 +144,21 @@ func TestAttachStartStreamsFromTheFirstByte(t *testing.T) {
 // With a TTY and stdin, docker run -it: the TTY has the size of
 // ConsoleSize from the start, and the detach keys leave the container
 // running, to be attached to again.
+// AttachOptions.ConsoleSize sizes the TTY at that start only; a start
+// without it has the container's ConsoleSize.
+func TestAttachStartWithAConsoleSize(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: []string{"busybox", "stty", "size"}, Tty: true, ConsoleSize: [2]uint16{33, 111}})
+	require.NoError(t, err)
+	var out lockedBuffer
+	require.NoError(t, c.Attach(ctx, AttachOptions{Stdout: &out, Start: true, ConsoleSize: [2]uint16{44, 122}}))
+	assert.Equal(t, "44 122\r\n", out.String())
+	out.Reset()
+	require.NoError(t, c.Attach(ctx, AttachOptions{Stdout: &out, Start: true}))
+	assert.Equal(t, "33 111\r\n", out.String())
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+}
+
 func TestAttachStartCanBeDetachedFrom(t *testing.T) {
 	rt, ctx := testRuntime(t)
 	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("stty size; while read line; do echo got $line; done"), Tty: true, OpenStdin: true, ConsoleSize: [2]uint16{33, 111}})

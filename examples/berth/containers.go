@@ -578,36 +578,57 @@ func (c *cli) terminalSize() (size [2]uint16, ok bool) {
 func (c *cli) attachStart(ctx context.Context, ctr *container.Container, detachKeys string, autoRemove bool) (int, error) {
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	exited, waitErr := ctr.Wait(waitCtx, container.WaitNextExit)
-	var removed <-chan container.ExitStatus
-	var removeErr <-chan error
-	if autoRemove {
-		removed, removeErr = ctr.Wait(waitCtx, container.WaitRemoved)
-	}
+	w := waitExit(waitCtx, ctr, container.WaitNextExit, autoRemove)
 	restore, err := c.rawTerminal()
 	if err != nil {
 		return 0, err
 	}
 	defer restore()
-	// The size at the start is the container's ConsoleSize; this follows
-	// the terminal's changes.
+	// The TTY starts with this terminal's size, and follows its changes.
+	size, _ := c.terminalSize()
 	stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
 	defer stop()
-	if err := ctr.Attach(ctx, container.AttachOptions{Stdin: c.stdin, Stdout: c.stdout, Stderr: c.stderr, DetachKeys: detachKeys, Start: true}); err != nil {
+	if err := ctr.Attach(ctx, container.AttachOptions{Stdin: c.stdin, Stdout: c.stdout, Stderr: c.stderr, DetachKeys: detachKeys, Start: true, ConsoleSize: size}); err != nil {
 		return 0, err
 	}
-	restore()
+	return w.result(waitCtx, restore)
+}
+
+// exitWait is a wait for a container's exit and, with autoRemove, for
+// its removal, begun before what leads to them.
+type exitWait struct {
+	exited, removed    <-chan container.ExitStatus
+	waitErr, removeErr <-chan error
+}
+
+func waitExit(ctx context.Context, ctr *container.Container, cond container.WaitCondition, autoRemove bool) exitWait {
+	var w exitWait
+	w.exited, w.waitErr = ctr.Wait(ctx, cond)
+	if autoRemove {
+		w.removed, w.removeErr = ctr.Wait(ctx, container.WaitRemoved)
+	}
+	return w
+}
+
+// result is the exit code, once the container has exited and, with
+// autoRemove, been removed; exited runs in between. ctx is the waits':
+// its cause is the error when it ends them.
+func (w exitWait) result(ctx context.Context, exited func()) (int, error) {
 	var code int
 	select {
-	case s := <-exited:
+	case s := <-w.exited:
 		code = s.ExitCode
-	case err := <-waitErr:
+	case err := <-w.waitErr:
+		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+			return 0, cause
+		}
 		return 0, err
 	}
-	if autoRemove {
+	exited()
+	if w.removed != nil {
 		select {
-		case <-removed:
-		case err := <-removeErr:
+		case <-w.removed:
+		case err := <-w.removeErr:
 			return code, err
 		}
 	}
@@ -787,16 +808,9 @@ func (c *cli) attached(ctx context.Context, ctr *container.Container, o attached
 	}
 	waitCtx, cancel := context.WithCancel(waitParent)
 	defer cancel()
-	var exited, removed <-chan container.ExitStatus
-	var waitErr, removeErr <-chan error
-	wait := func(cond container.WaitCondition) {
-		exited, waitErr = ctr.Wait(waitCtx, cond)
-		if o.autoRemove {
-			removed, removeErr = ctr.Wait(waitCtx, container.WaitRemoved)
-		}
-	}
+	var w exitWait
 	if ctr != nil {
-		wait(container.WaitNextExit)
+		w = waitExit(waitCtx, ctr, container.WaitNextExit, o.autoRemove)
 	}
 
 	restore := func() {}
@@ -826,7 +840,7 @@ func (c *cli) attached(ctx context.Context, ctr *container.Container, o attached
 		return ctr, 0, err
 	}
 	if waitAfter {
-		wait(container.WaitNotRunning)
+		w = waitExit(waitCtx, ctr, container.WaitNotRunning, o.autoRemove)
 	}
 	if signals != nil {
 		signals.forward(ctr)
@@ -835,24 +849,6 @@ func (c *cli) attached(ctx context.Context, ctr *container.Container, o attached
 		stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
 		defer stop()
 	}
-
-	var code int
-	select {
-	case s := <-exited:
-		code = s.ExitCode
-	case err := <-waitErr:
-		if cause := context.Cause(waitCtx); cause != nil && waitCtx.Err() != nil {
-			return ctr, 0, cause
-		}
-		return ctr, 0, err
-	}
-	restore()
-	if o.autoRemove {
-		select {
-		case <-removed:
-		case err := <-removeErr:
-			return ctr, code, err
-		}
-	}
-	return ctr, code, nil
+	code, err := w.result(waitCtx, restore)
+	return ctr, code, err
 }

@@ -161,13 +161,14 @@ func TestRunInteractiveWithATTYCanBeDetachedFrom(t *testing.T) {
 }
 
 // docker start -a -i of a container with a TTY: its first output arrives,
-// and the detach keys leave it running.
+// from a TTY of the terminal's size (it was created without one), and the
+// detach keys leave it running.
 func TestStartAttachInteractiveWithATTYCanBeDetachedFrom(t *testing.T) {
 	b := newContainerBerth(t)
-	b.ok(t, "create", "-i", "-t", "--name", "later", "busybox", "sh", "-c", `echo hello; while read line; do echo "got $line"; done`)
+	b.ok(t, "create", "-i", "-t", "--name", "later", "busybox", "sh", "-c", `busybox stty size; while read line; do echo "got $line"; done`)
 	p := openPTY(t)
 	stderr, done := p.run(b, "start", "-a", "-i", "later")
-	waitUntil(t, func() bool { return strings.Contains(p.output(), "hello") }, "its first output arrives")
+	waitUntil(t, func() bool { return strings.Contains(p.output(), "30 100") }, "its first output arrives, with the terminal's size")
 	p.typeThenDetach(t, b, "later", done, stderr)
 	b.ok(t, "rm", "-f", "later")
 }
