@@ -13,7 +13,7 @@
 #                                            program does: namespaces, the image's overlay, pivot_root)
 #                                   bare+imports  the same, linked with berth's packages (not called)
 #                                   go-start  bench/bareruntime -start (a small Go program starts, exits)
-#                                   berth-start  bin/berth run --help (the CLI starts, exits: no container)
+#                                   berth-start  bin/berth version (the CLI starts, prints its version, exits)
 #                                 and, derived, the least a berth doing only bare's work would
 #                                 take: berth-start + (bare - go-start)
 #   bench/container.sh detached   BENCH_CONTAINERS (100) `run -d IMAGE sleep` started at
@@ -341,7 +341,7 @@ bench_run() {
 		--command-name bare --prepare true "$(q "$bare") $bare_args" \
 		--command-name bare+imports --prepare true "$(q "$bare_imports") $bare_args" \
 		--command-name go-start --prepare true "$(q "$bare") -start" \
-		--command-name berth-start --prepare true "$berth_cmd run --help"
+		--command-name berth-start --prepare true "$berth_cmd version"
 	[[ -z $("${berth[@]}" ps -aq) ]] || { echo "bench: berth run --rm left containers" >&2; exit 1; }
 	[[ -z $("${docker[@]}" ps -aq) ]] || { echo "bench: docker run --rm left containers" >&2; exit 1; }
 	[[ -z $(runc --root "$runc_root" list -q) ]] || { echo "bench: runc run left containers" >&2; exit 1; }

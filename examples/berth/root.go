@@ -121,6 +121,7 @@ func commands(c *cli, name string) []*cobra.Command {
 		{"search", newSearchCommand},
 		{"login", newLoginCommand},
 		{"logout", newLogoutCommand},
+		{"version", newVersionCommand},
 	}
 	for _, l := range leaves {
 		if l.name == name {
