@@ -141,9 +141,6 @@ func TestAttachStartStreamsFromTheFirstByte(t *testing.T) {
 	assert.Equal(t, 127, exitErr.Code)
 }
 
-// With a TTY and stdin, docker run -it: the TTY has the size of
-// ConsoleSize from the start, and the detach keys leave the container
-// running, to be attached to again.
 // AttachOptions.ConsoleSize sizes the TTY at that start only; a start
 // without it has the container's ConsoleSize.
 func TestAttachStartWithAConsoleSize(t *testing.T) {
@@ -159,6 +156,9 @@ func TestAttachStartWithAConsoleSize(t *testing.T) {
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }
 
+// With a TTY and stdin, docker run -it: the TTY has the size of
+// ConsoleSize from the start, and the detach keys leave the container
+// running, to be attached to again.
 func TestAttachStartCanBeDetachedFrom(t *testing.T) {
 	rt, ctx := testRuntime(t)
 	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("stty size; while read line; do echo got $line; done"), Tty: true, OpenStdin: true, ConsoleSize: [2]uint16{33, 111}})

@@ -100,7 +100,7 @@ func (c *cli) attachRunning(ctx context.Context, ctr *container.Container, info 
 		defer stop()
 	}
 	if tty {
-		stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(ctx, rows, cols) })
+		stop := c.monitorTTYSize(false, func(rows, cols uint16) error { return ctr.Resize(ctx, rows, cols) })
 		defer stop()
 	}
 	// Begun before the attachment: the exit of an auto-removed container

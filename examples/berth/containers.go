@@ -586,7 +586,7 @@ func (c *cli) attachStart(ctx context.Context, ctr *container.Container, detachK
 	defer restore()
 	// The TTY starts with this terminal's size, and follows its changes.
 	size, _ := c.terminalSize()
-	stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
+	stop := c.monitorTTYSize(true, func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
 	defer stop()
 	if err := ctr.Attach(ctx, container.AttachOptions{Stdin: c.stdin, Stdout: c.stdout, Stderr: c.stderr, DetachKeys: detachKeys, Start: true, ConsoleSize: size}); err != nil {
 		return 0, err
@@ -636,10 +636,10 @@ func (w exitWait) result(ctx context.Context, exited func()) (int, error) {
 }
 
 // monitorTTYSize gives a container's (or exec process's) TTY the size of
-// this program's terminal (stdout, as docker measures it), now and on every
-// SIGWINCH until stop is called. It does nothing when stdout is not a
-// terminal.
-func (c *cli) monitorTTYSize(resize func(rows, cols uint16) error) (stop func()) {
+// this program's terminal (stdout, as docker measures it), now (unless
+// the start gave it: started) and on every SIGWINCH until stop is called.
+// It does nothing when stdout is not a terminal.
+func (c *cli) monitorTTYSize(started bool, resize func(rows, cols uint16) error) (stop func()) {
 	if _, ok := terminalOf(c.stdout); !ok {
 		return func() {}
 	}
@@ -648,7 +648,9 @@ func (c *cli) monitorTTYSize(resize func(rows, cols uint16) error) (stop func())
 			_ = resize(size[0], size[1])
 		}
 	}
-	apply()
+	if !started {
+		apply()
+	}
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
 	done := make(chan struct{})
@@ -846,7 +848,7 @@ func (c *cli) attached(ctx context.Context, ctr *container.Container, o attached
 		signals.forward(ctr)
 	}
 	if o.tty {
-		stop := c.monitorTTYSize(func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
+		stop := c.monitorTTYSize(false, func(rows, cols uint16) error { return ctr.Resize(waitCtx, rows, cols) })
 		defer stop()
 	}
 	code, err := w.result(waitCtx, restore)

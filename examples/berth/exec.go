@@ -74,7 +74,7 @@ not exist. With -d berth starts it and returns at once.`,
 				return nil
 			}
 			if tty {
-				stop := c.monitorTTYSize(proc.Resize)
+				stop := c.monitorTTYSize(false, proc.Resize)
 				defer stop()
 			}
 			code, err := proc.Wait(ctx)
