@@ -15,7 +15,12 @@ var ErrDetached = errors.New("detached from container")
 
 // AttachOptions are the streams of docker attach.
 type AttachOptions struct {
-	// Stdin is copied to the container (when its OpenStdin is set).
+	// Stdin is copied to the container (when its OpenStdin is set). With
+	// Start, its end closes the container's stdin, as docker's StdinOnce
+	// does, and the output goes on until the exit; with a TTY, its end
+	// ends the attachment, as docker's does, and the container runs on.
+	// Without Start, its end changes nothing: the attachment lasts until
+	// the exit, the detach keys or ctx (docker ends it).
 	Stdin io.Reader
 	// Stdout and Stderr receive the container's output from now on; with a
 	// TTY everything arrives on Stdout.
@@ -57,7 +62,7 @@ func (c *Container) Attach(ctx context.Context, opts AttachOptions) error {
 		if err != nil {
 			return fmt.Errorf("start container %s: %w", c.ShortID(), err)
 		}
-		return attachConn(ctx, conn, stdin, opts, detached)
+		return attachConn(ctx, conn, stdin, opts, detached, true)
 	}
 	if st.Status != StatusRunning {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), &StateError{ID: c.id, Op: "attach", Status: st.Status})
@@ -83,15 +88,26 @@ func (c *Container) Attach(ctx context.Context, opts AttachOptions) error {
 	if err != nil {
 		return fmt.Errorf("attach container %s: %w", c.ShortID(), err)
 	}
-	return attachConn(ctx, conn, stdin, opts, detached)
+	return attachConn(ctx, conn, stdin, opts, detached, false)
 }
 
 // attachConn streams an attachment through the monitor: stdin to conn,
-// conn's frames to opts' writers.
-func attachConn(ctx context.Context, conn net.Conn, stdin io.Reader, opts AttachOptions, detached <-chan struct{}) error {
+// conn's frames to opts' writers. With once (Start), the end of stdin is
+// passed on (streamAttached), unless it came from the detach keys.
+func attachConn(ctx context.Context, conn net.Conn, stdin io.Reader, opts AttachOptions, detached <-chan struct{}, once bool) error {
 	defer conn.Close()
 	if stdin != nil {
-		go func() { _, _ = io.Copy(conn, stdin) }()
+		go func() {
+			_, err := io.Copy(conn, stdin)
+			select {
+			case <-detached:
+				return
+			default:
+			}
+			if uc, ok := conn.(*net.UnixConn); ok && once && err == nil {
+				_ = uc.CloseWrite()
+			}
+		}()
 	}
 	done := make(chan error, 1)
 	go func() { done <- demux(conn, opts.Stdout, opts.Stderr) }()

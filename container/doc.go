@@ -147,7 +147,8 @@
 // with Start starts the container through the monitor and streams its
 // output from the first byte, which the monitor holds until it has
 // replied: docker start --attach, and docker run -it, which the detach
-// keys leave running. With Tty the container gets a pseudo-terminal, of
+// keys leave running. The end of its stdin closes the container's stdin
+// (docker's StdinOnce), or with a TTY ends the attachment. With Tty the container gets a pseudo-terminal, of
 // ConsoleSize at the start (or of AttachOptions.ConsoleSize, the size of
 // the terminal attaching with Start), resized with Resize.
 //

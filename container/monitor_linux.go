@@ -380,9 +380,18 @@ func (m *monitor) handle(conn net.Conn) {
 		}
 		// What the container writes before the reply has gone out waits
 		// for it.
+		var p *process
 		out := &heldWriter{w: conn}
 		a := &attachment{stdout: frame(out, 1), stderr: frame(out, 2), done: make(chan struct{})}
+		// The client is gone when a write to it fails: the end of its
+		// stdin no longer tells (streamAttached).
+		out.failed = func() {
+			if p != nil {
+				go p.detach(a)
+			}
+		}
 		p, err := m.rt.startLocal(ctx, req.ID, startOptions{attachment: a, consoleSize: [2]uint16{req.Rows, req.Cols}}, true, nil)
+		started := p != nil
 		if err == nil && p == nil { // started meanwhile: attached to
 			if p = m.rt.liveProcess(req.ID); p == nil {
 				err = fmt.Errorf("container %s: %w", shortID(req.ID), ErrNotRunning)
@@ -399,7 +408,7 @@ func (m *monitor) handle(conn net.Conn) {
 			p.detach(a)
 			return
 		}
-		streamAttached(conn, p, a, req.Stdin)
+		streamAttached(conn, p, a, req.Stdin, started)
 	case "resize":
 		p := m.rt.liveProcess(req.ID)
 		if p == nil {
@@ -416,23 +425,32 @@ func (m *monitor) handle(conn net.Conn) {
 		if !reply(nil) {
 			return
 		}
-		streamAttached(conn, p, p.attach(frame(conn, 1), frame(conn, 2)), req.Stdin)
+		streamAttached(conn, p, p.attach(frame(conn, 1), frame(conn, 2)), req.Stdin, false)
 	default:
 		reply(fmt.Errorf("unknown monitor request %q: %w", req.Op, ErrInvalid))
 	}
 }
 
 // streamAttached copies conn to the container's stdin (when stdin and it
-// has one) until the client goes away, which ends the attachment a, and
-// returns once a has ended: then, or when the container exits.
-func streamAttached(conn net.Conn, p *process, a *attachment, stdin bool) {
+// has one) until the client's stdin ends or the client goes away, which
+// ends the attachment a, and returns once a has ended: then, or when the
+// container exits. With once, the attachment of a start (docker's
+// StdinOnce), the end of the client's stdin closes the container's
+// instead, unless it is a TTY, and its output goes on.
+func streamAttached(conn net.Conn, p *process, a *attachment, stdin, once bool) {
 	go func() {
 		if stdin && p.stdin != nil {
 			_, _ = io.Copy(p.stdin, conn)
 		} else {
 			_, _ = io.Copy(io.Discard, conn)
 		}
-		p.detach(a) // the client went away
+		if once && p.pty == nil {
+			if stdin && p.stdin != nil {
+				_ = p.stdin.Close()
+			}
+			return
+		}
+		p.detach(a)
 	}()
 	<-a.done
 }
@@ -453,11 +471,14 @@ func frame(w io.Writer, stream byte) io.Writer {
 
 // heldWriter keeps what is written to it until release, then writes it
 // and everything after it to w.
+// failed, if set, is called once, after the first write to w that fails.
 type heldWriter struct {
 	mu       sync.Mutex
 	w        io.Writer
 	held     []byte
 	released bool
+	failed   func()
+	err      error
 }
 
 func (h *heldWriter) Write(b []byte) (int, error) {
@@ -467,7 +488,7 @@ func (h *heldWriter) Write(b []byte) (int, error) {
 		h.held = append(h.held, b...)
 		return len(b), nil
 	}
-	return h.w.Write(b)
+	return h.write(b)
 }
 
 func (h *heldWriter) release() {
@@ -475,9 +496,23 @@ func (h *heldWriter) release() {
 	defer h.mu.Unlock()
 	h.released = true
 	if len(h.held) > 0 {
-		_, _ = h.w.Write(h.held)
+		_, _ = h.write(h.held)
 	}
 	h.held = nil
+}
+
+func (h *heldWriter) write(b []byte) (int, error) {
+	if h.err != nil {
+		return 0, h.err
+	}
+	n, err := h.w.Write(b)
+	if err != nil {
+		h.err = err
+		if h.failed != nil {
+			h.failed()
+		}
+	}
+	return n, err
 }
 
 type writerFunc func([]byte) (int, error)

@@ -202,3 +202,45 @@ func TestAttachStartCanBeDetachedFrom(t *testing.T) {
 	}
 	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
 }
+
+// As docker's StdinOnce: the end of stdin given to Attach with Start
+// closes the container's stdin, and its output goes on to its exit;
+// with a TTY it ends the attachment instead, and the container runs on.
+func TestAttachStartAtTheEndOfStdin(t *testing.T) {
+	rt, ctx := testRuntime(t)
+	c, err := rt.Create(ctx, Config{Image: "busybox", Cmd: sh("cat; echo done"), OpenStdin: true})
+	require.NoError(t, err)
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Attach(ctx, AttachOptions{Stdin: strings.NewReader("hello\n"), Stdout: &out, Start: true})
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		require.NoError(t, c.Kill(ctx, syscall.SIGKILL))
+		t.Fatal("the container's stdin was not closed")
+	}
+	assert.Equal(t, "hello\ndone\n", out.String())
+	info, err := c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.False(t, info.State.Running)
+	assert.Equal(t, 0, info.State.ExitCode)
+	require.NoError(t, c.Remove(ctx, RemoveOptions{}))
+
+	c, err = rt.Create(ctx, Config{Image: "busybox", Cmd: sh("echo up; while true; do sleep 1; done"), Tty: true, OpenStdin: true})
+	require.NoError(t, err)
+	out.Reset()
+	go func() { done <- c.Attach(ctx, AttachOptions{Stdin: strings.NewReader(""), Stdout: &out, Start: true}) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the end of stdin did not end the attachment")
+	}
+	info, err = c.Inspect(ctx)
+	require.NoError(t, err)
+	assert.True(t, info.State.Running, "the container runs on")
+	require.NoError(t, c.Remove(ctx, RemoveOptions{Force: true}))
+}
