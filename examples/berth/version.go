@@ -34,13 +34,14 @@ func newVersionCommand(c *cli) *cobra.Command {
 berth has no daemon, so there is no server part.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			bi, _ := debug.ReadBuildInfo()
 			info := versionInfo{Client: clientVersion{
-				Version:   version(),
+				Version:   versionOf(bi),
 				GoVersion: runtime.Version(),
 				Os:        runtime.GOOS,
 				Arch:      runtime.GOARCH,
 			}}
-			if bi, ok := debug.ReadBuildInfo(); ok {
+			if bi != nil {
 				for _, s := range bi.Settings {
 					switch s.Key {
 					case "vcs.revision":
