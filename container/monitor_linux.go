@@ -471,14 +471,15 @@ func frame(w io.Writer, stream byte) io.Writer {
 
 // heldWriter keeps what is written to it until release, then writes it
 // and everything after it to w.
-// failed, if set, is called once, after the first write to w that fails.
 type heldWriter struct {
 	mu       sync.Mutex
 	w        io.Writer
 	held     []byte
 	released bool
-	failed   func()
-	err      error
+	// failed, if set, is called once, after the first write to w that
+	// fails; err is that write's error, which every later write returns.
+	failed func()
+	err    error
 }
 
 func (h *heldWriter) Write(b []byte) (int, error) {
